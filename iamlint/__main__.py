@@ -1,0 +1,7 @@
+"""`python -m iamlint`."""
+
+import sys
+
+from iamlint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,227 @@
+"""The command line: `iamlint check`, `rules`, `rule`, `policies`.
+
+Exit codes: 0 when nothing is at or above the fail level, 1 when something
+is, 2 on a usage error or when any input could not be read (after
+everything else has been reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from iamlint import __version__
+from iamlint.findings import SEVERITIES, RuleInfo
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def _ids(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iamlint",
+        description="A static linter for AWS IAM policies in infrastructure code.",
+    )
+    parser.add_argument("--version", action="version", version=f"iamlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint files and directories (default: .)")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here")
+    check.add_argument(
+        "--select",
+        type=_ids,
+        action="extend",
+        default=[],
+        metavar="IDS",
+        help="rule ids or prefixes to run, comma-separated (ALL for every rule)",
+    )
+    check.add_argument(
+        "--ignore",
+        type=_ids,
+        action="extend",
+        default=[],
+        metavar="IDS",
+        help="rule ids or prefixes to skip, comma-separated",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default=None,
+        metavar="SEVERITY",
+        help="lowest severity that makes the exit code 1 (default: info, any finding)",
+    )
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when there are findings"
+    )
+    check.add_argument(
+        "--max-file-size",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help="skip (and report) files larger than this (default: 5 MiB)",
+    )
+    check.add_argument(
+        "--no-gitignore", action="store_true", help="scan files that .gitignore excludes"
+    )
+    color = check.add_mutually_exclusive_group()
+    color.add_argument("--color", dest="color", action="store_true", default=None)
+    color.add_argument("--no-color", dest="color", action="store_false")
+
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+    rule = sub.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("rule_id", metavar="ID")
+
+    policies = sub.add_parser(
+        "policies", help="show the policies iamlint extracts from files (what the rules see)"
+    )
+    policies.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    policies.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args.format, sys.stdout)
+        if args.command == "rule":
+            return _rule(args.rule_id, sys.stdout)
+        if args.command == "policies":
+            return _policies(args.paths or [Path(".")], args.format, sys.stdout)
+    except BrokenPipeError:
+        # Output piped into `head` and closed: nothing left to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    parser.print_help(sys.stderr)
+    return EXIT_ERROR
+
+
+def _error(message: str) -> int:
+    print(f"iamlint: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _check(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from iamlint.config import Config
+    from iamlint.engine import PARSE_ERROR_ID, UnknownRuleError
+    from iamlint.findings import Report
+    from iamlint.reporters import render
+    from iamlint.scan import scan
+
+    config = Config(select=tuple(args.select), ignore=tuple(args.ignore))
+    if args.fail_on:
+        config = replace(config, fail_on=args.fail_on)
+    if args.exit_zero:
+        config = replace(config, exit_zero=True)
+    if args.max_file_size is not None:
+        config = replace(config, max_file_size=args.max_file_size)
+    if args.no_gitignore:
+        config = replace(config, respect_gitignore=False)
+    root = Path.cwd()
+    try:
+        result = scan(args.paths or [Path(".")], root, config)
+    except UnknownRuleError as exc:
+        return _error(str(exc))
+    report = Report(
+        findings=result.findings,
+        rules=tuple(type(r).info() for r in result.engine.rules),
+        root=str(root),
+        files_scanned=result.files_scanned,
+        tool_version=__version__,
+    )
+    if args.output is not None:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as out:
+                render(args.format, report, out, color=False)
+        except OSError as exc:
+            return _error(f"cannot write {args.output}: {exc.strerror}")
+    else:
+        color = args.color
+        if color is None:
+            color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        render(args.format, report, sys.stdout, color=color)
+    if any(f.rule_id == PARSE_ERROR_ID for f in result.findings):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.engine.fails(result.findings) else EXIT_CLEAN
+
+
+def _rules(fmt: str, out: TextIO) -> int:
+    from iamlint.engine import all_rules
+
+    infos = [cls.info() for cls in all_rules()]
+    if fmt == "json":
+        rows = [
+            {
+                "id": i.id,
+                "name": i.name,
+                "severity": i.severity,
+                "enabled_by_default": i.enabled_by_default,
+                "summary": i.summary,
+            }
+            for i in infos
+        ]
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_CLEAN
+    if fmt == "markdown":
+        out.write(rules_table(infos))
+        return EXIT_CLEAN
+    for i in infos:
+        off = "" if i.enabled_by_default else "  (off by default)"
+        out.write(f"{i.id}  {i.name:<40} {i.severity:<9} {i.summary}{off}\n")
+    return EXIT_CLEAN
+
+
+def rules_table(infos: Sequence[RuleInfo]) -> str:
+    """The README's rule table, generated from the rules' docstrings."""
+    rows = ["| id | name | severity | what it finds |", "|---|---|---|---|"]
+    for i in infos:
+        off = " (off by default)" if not i.enabled_by_default else ""
+        summary = i.summary.replace("|", "\\|")
+        rows.append(f"| {i.id} | {i.name} | {i.severity} | {summary}{off} |")
+    return "\n".join(rows) + "\n"
+
+
+def _rule(rule_id: str, out: TextIO) -> int:
+    from iamlint.engine import rule_by_id
+
+    cls = rule_by_id(rule_id)
+    if cls is None:
+        return _error(f"unknown rule {rule_id!r}; `iamlint rules` lists them")
+    info = cls.info()
+    out.write(f"# {info.id} {info.name} ({info.severity})\n\n{info.documentation}\n")
+    return EXIT_CLEAN
+
+
+def _policies(paths: Sequence[Path], fmt: str, out: TextIO) -> int:
+    from iamlint.config import Config
+    from iamlint.policyview import describe_policies, render_policies
+    from iamlint.scan import load_documents
+
+    documents, _ = load_documents(paths, Path.cwd(), Config())
+    rows = describe_policies(documents)
+    if fmt == "json":
+        out.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        render_policies(rows, out)
+    errors = [e for d in documents for e in d.errors]
+    for e in errors:
+        print(f"{e.span.path}:{e.span.line}:{e.span.column}: IAM000 {e.message}", file=sys.stderr)
+    return EXIT_ERROR if errors else EXIT_CLEAN

@@ -1,0 +1,185 @@
+"""The rule engine: find the rules, pick those configured, run them, judge.
+
+Rules live in the `iamlint.rules` package (the repository's rules/
+directory), one module per rule, found by discovery: adding a rule is
+adding a module. A rule that raises is reported as an internal error on the
+file it was checking, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import pkgutil
+from collections.abc import Iterable, Iterator, Sequence
+from types import ModuleType
+
+from iamlint.config import Config
+from iamlint.findings import Finding, Severity, severity_rank
+from iamlint.model import Document, Span, Workspace
+from iamlint.rule import Context, Hit, Rule
+
+PARSE_ERROR_ID = "IAM000"
+_rules: list[type[Rule]] | None = None
+
+
+class UnknownRuleError(ValueError):
+    """A rule id or prefix in select/ignore that matches no rule."""
+
+
+def all_rules() -> list[type[Rule]]:
+    """Every rule class in iamlint.rules, sorted by id."""
+    global _rules
+    if _rules is None:
+        package = importlib.import_module("iamlint.rules")
+        found: dict[str, type[Rule]] = {}
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for cls in _rule_classes(module):
+                if cls.id in found:
+                    raise RuntimeError(f"rule id {cls.id} is defined twice")
+                found[cls.id] = cls
+        _rules = [found[k] for k in sorted(found)]
+    return _rules
+
+
+def _rule_classes(module: ModuleType) -> Iterator[type[Rule]]:
+    for obj in vars(module).values():
+        if (
+            isinstance(obj, type)
+            and issubclass(obj, Rule)
+            and obj is not Rule
+            and obj.__module__ == module.__name__
+        ):
+            yield obj
+
+
+def rule_by_id(rule_id: str) -> type[Rule] | None:
+    wanted = rule_id.upper()
+    for cls in all_rules():
+        if cls.id == wanted or cls.name == rule_id.lower():
+            return cls
+    return None
+
+
+def _matches(rule: type[Rule], selector: str) -> bool:
+    s = selector.strip().upper()
+    return s == "ALL" or rule.id.startswith(s) or rule.name.upper() == s
+
+
+def select_rules(config: Config) -> list[type[Rule]]:
+    """The rules this configuration runs. IAM000 always runs."""
+    rules = all_rules()
+    for selector in (*config.select, *config.ignore):
+        if not any(_matches(r, selector) for r in rules):
+            raise UnknownRuleError(f"unknown rule or prefix {selector!r}")
+    chosen = []
+    for rule in rules:
+        if rule.id == PARSE_ERROR_ID:
+            chosen.append(rule)
+            continue
+        if config.select:
+            on = any(_matches(rule, s) for s in config.select)
+        else:
+            on = rule.enabled_by_default
+        if on and not any(_matches(rule, s) for s in config.ignore):
+            chosen.append(rule)
+    return chosen
+
+
+def fingerprint(rule_id: str, path: str, address: str | None, element: str) -> str:
+    """Stable across line moves: rule, file, address and the element itself."""
+    key = "\x1f".join((rule_id, path, address or "", element))
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class Engine:
+    """Runs a set of rules over a workspace."""
+
+    def __init__(self, rules: Sequence[type[Rule]], config: Config) -> None:
+        self.config = config
+        self.rules = [cls() for cls in rules]
+        self._checks = {r.id: r.overridden_checks() for r in self.rules}
+
+    def severity_of(self, rule: Rule) -> Severity:
+        return self.config.severity.get(rule.id, rule.severity)
+
+    def run(self, workspace: Workspace) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule in self.rules:
+            ctx = Context(workspace, self.config.rule_options.get(rule.id, {}))
+            checks = self._checks[rule.id]
+            for doc in workspace.documents:
+                findings.extend(
+                    self._guarded(rule, doc.path, self._document_hits(rule, checks, doc, ctx))
+                )
+            if "check_workspace" in checks:
+                findings.extend(
+                    self._guarded(
+                        rule, "", ((h, None) for h in rule.check_workspace(workspace, ctx))
+                    )
+                )
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    def _document_hits(
+        self, rule: Rule, checks: Sequence[str], doc: Document, ctx: Context
+    ) -> Iterator[tuple[Hit, str | None]]:
+        if "check_document" in checks:
+            for hit in rule.check_document(doc, ctx):
+                yield hit, None
+        if "check_policy" in checks or "check_statement" in checks:
+            for policy in doc.all_policies():
+                if "check_policy" in checks:
+                    for hit in rule.check_policy(policy, ctx):
+                        yield hit, policy.address
+                if "check_statement" in checks:
+                    for statement in policy.statements:
+                        for hit in rule.check_statement(statement, policy, ctx):
+                            yield hit, policy.address
+        if "check_identity" in checks:
+            for identity in doc.identities:
+                for hit in rule.check_identity(identity, ctx):
+                    yield hit, identity.address
+
+    def _guarded(
+        self, rule: Rule, path: str, hits: Iterable[tuple[Hit, str | None]]
+    ) -> Iterator[Finding]:
+        """Findings from a check; an exception becomes an IAM000 on the file."""
+        severity = self.severity_of(rule)
+        try:
+            for hit, address in hits:
+                addr = hit.address or address
+                yield Finding(
+                    rule_id=rule.id,
+                    rule_name=rule.name,
+                    severity=severity,
+                    message=hit.message,
+                    span=hit.span,
+                    fingerprint=fingerprint(
+                        rule.id, hit.span.path, addr, hit.element or hit.message
+                    ),
+                    address=addr,
+                )
+        except Exception as exc:  # noqa: BLE001 - one rule must not end the run
+            span = Span(path, 1, 1, 1, 1)
+            message = f"internal error in rule {rule.id} ({rule.name}): {type(exc).__name__}: {exc}"
+            yield Finding(
+                rule_id=PARSE_ERROR_ID,
+                rule_name="parse-error",
+                severity="high",
+                message=message,
+                span=span,
+                fingerprint=fingerprint(PARSE_ERROR_ID, path, None, f"internal:{rule.id}"),
+            )
+
+    def fails(self, findings: Iterable[Finding]) -> bool:
+        """Is any finding at or above the fail level?"""
+        if self.config.exit_zero:
+            return False
+        floor = severity_rank(self.config.fail_on)
+        return any(
+            f.rule_id != PARSE_ERROR_ID and severity_rank(f.severity) >= floor for f in findings
+        )
