@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-gitignore", action="store_true", help="scan files that .gitignore excludes"
     )
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for large trees (default: all cores; 1 for none)",
+    )
     color = check.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_true", default=None)
     color.add_argument("--no-color", dest="color", action="store_false")
@@ -137,7 +145,7 @@ def _check(args: argparse.Namespace) -> int:
         config = replace(config, respect_gitignore=False)
     root = Path.cwd()
     try:
-        result = scan(args.paths or [Path(".")], root, config)
+        result = scan(args.paths or [Path(".")], root, config, jobs=args.jobs)
     except UnknownRuleError as exc:
         return _error(str(exc))
     report = Report(

@@ -106,22 +106,36 @@ class Engine:
     def severity_of(self, rule: Rule) -> Severity:
         return self.config.severity.get(rule.id, rule.severity)
 
+    @property
+    def needs_workspace(self) -> bool:
+        """Does any rule look at the whole workspace at once?"""
+        return any("check_workspace" in checks for checks in self._checks.values())
+
     def run(self, workspace: Workspace) -> list[Finding]:
+        """Every check over a workspace, sorted."""
+        findings = self.run_documents(workspace) + self.run_workspace(workspace)
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    def run_documents(self, workspace: Workspace) -> list[Finding]:
+        """The checks that look at one document at a time (unsorted)."""
         findings: list[Finding] = []
         for rule in self.rules:
             ctx = Context(workspace, self.config.rule_options.get(rule.id, {}))
             checks = self._checks[rule.id]
             for doc in workspace.documents:
-                findings.extend(
-                    self._guarded(rule, doc.path, self._document_hits(rule, checks, doc, ctx))
-                )
-            if "check_workspace" in checks:
-                findings.extend(
-                    self._guarded(
-                        rule, "", ((h, None) for h in rule.check_workspace(workspace, ctx))
-                    )
-                )
-        findings.sort(key=Finding.sort_key)
+                hits = self._document_hits(rule, checks, doc, ctx)
+                findings.extend(self._guarded(rule, doc.path, hits))
+        return findings
+
+    def run_workspace(self, workspace: Workspace) -> list[Finding]:
+        """The checks that need every document of the run (unsorted)."""
+        findings: list[Finding] = []
+        for rule in self.rules:
+            if "check_workspace" in self._checks[rule.id]:
+                ctx = Context(workspace, self.config.rule_options.get(rule.id, {}))
+                hits = ((h, None) for h in rule.check_workspace(workspace, ctx))
+                findings.extend(self._guarded(rule, "", hits))
         return findings
 
     def _document_hits(

@@ -218,3 +218,21 @@ def test_console_script_and_module_entry_point(tmp_path: Path) -> None:
         text=True,
     )
     assert usage.returncode == 2
+
+
+def test_parallel_jobs_give_identical_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iamlint.scan import PARALLEL_THRESHOLD
+
+    for i in range(PARALLEL_THRESHOLD + 6):
+        text = [ADMIN, SCOPED, CLEAN][i % 3]
+        write(tmp_path, f"team{i % 4}/policy{i:03}.json", text)
+    write(tmp_path, "team1/broken.json", '{"Statement": [')
+    code1, out1, _ = run(tmp_path, "check", "--format", "json", "--jobs", "1", capsys=capsys)
+    code2, out2, _ = run(tmp_path, "check", "--format", "json", "--jobs", "2", capsys=capsys)
+    assert (code1, out1) == (code2, out2)
+    assert code1 == 2
+    findings = json.loads(out1)["findings"]
+    assert len(findings) == 24 + 23 + 1  # admin, service wildcard, broken
+    assert [f["path"] for f in findings] == sorted(f["path"] for f in findings)
