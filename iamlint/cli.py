@@ -13,10 +13,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from iamlint import __version__
 from iamlint.findings import SEVERITIES, RuleInfo
+
+if TYPE_CHECKING:
+    from iamlint.config import Config
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -82,6 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes for large trees (default: all cores; 1 for none)",
     )
+    check.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
+    check.add_argument(
+        "--show-suppressed",
+        action="store_true",
+        help="also list findings that suppressions cover (they never fail the run)",
+    )
+    check.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline"
+    )
+    check.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record today's findings as the baseline and exit 0",
+    )
     color = check.add_mutually_exclusive_group()
     color.add_argument("--color", dest="color", action="store_true", default=None)
     color.add_argument("--no-color", dest="color", action="store_false")
@@ -97,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     policies.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     policies.add_argument("--format", choices=("text", "json"), default="text")
+
+    config = sub.add_parser("config", help="show the resolved configuration")
+    config.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
     return parser
 
 
@@ -112,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(args.rule_id, sys.stdout)
         if args.command == "policies":
             return _policies(args.paths or [Path(".")], args.format, sys.stdout)
+        if args.command == "config":
+            return _show_config(args.config, sys.stdout)
     except BrokenPipeError:
         # Output piped into `head` and closed: nothing left to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -128,13 +151,21 @@ def _error(message: str) -> int:
 def _check(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from iamlint.config import Config
+    from iamlint.baseline import BaselineError, new_findings, read_baseline, write_baseline
+    from iamlint.config import ConfigError
     from iamlint.engine import PARSE_ERROR_ID, UnknownRuleError
     from iamlint.findings import Report
     from iamlint.reporters import render
     from iamlint.scan import scan
 
-    config = Config(select=tuple(args.select), ignore=tuple(args.ignore))
+    try:
+        config = _resolve_config(args.config)
+    except ConfigError as exc:
+        return _error(str(exc))
+    if args.select:
+        config = replace(config, select=tuple(args.select))
+    if args.ignore:
+        config = replace(config, ignore=config.ignore + tuple(args.ignore))
     if args.fail_on:
         config = replace(config, fail_on=args.fail_on)
     if args.exit_zero:
@@ -143,16 +174,34 @@ def _check(args: argparse.Namespace) -> int:
         config = replace(config, max_file_size=args.max_file_size)
     if args.no_gitignore:
         config = replace(config, respect_gitignore=False)
+    accepted = None
+    if args.baseline is not None:
+        try:
+            accepted = read_baseline(args.baseline)
+        except BaselineError as exc:
+            return _error(str(exc))
     root = Path.cwd()
     try:
         result = scan(args.paths or [Path(".")], root, config, jobs=args.jobs)
     except UnknownRuleError as exc:
         return _error(str(exc))
+    if args.write_baseline is not None:
+        try:
+            count = write_baseline(args.write_baseline, result.findings)
+        except OSError as exc:
+            return _error(f"cannot write {args.write_baseline}: {exc.strerror}")
+        print(f"iamlint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+        unreadable = any(f.rule_id == PARSE_ERROR_ID for f in result.findings)
+        return EXIT_ERROR if unreadable else EXIT_CLEAN
+    findings = result.findings
+    if accepted is not None:
+        findings = tuple(new_findings(findings, accepted))
     report = Report(
-        findings=result.findings,
+        findings=findings,
         rules=tuple(type(r).info() for r in result.engine.rules),
         root=str(root),
         files_scanned=result.files_scanned,
+        suppressed=result.suppressed if args.show_suppressed else (),
         tool_version=__version__,
     )
     if args.output is not None:
@@ -166,9 +215,28 @@ def _check(args: argparse.Namespace) -> int:
         if color is None:
             color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         render(args.format, report, sys.stdout, color=color)
-    if any(f.rule_id == PARSE_ERROR_ID for f in result.findings):
+    if any(f.rule_id == PARSE_ERROR_ID for f in findings):
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.engine.fails(result.findings) else EXIT_CLEAN
+    return EXIT_FINDINGS if result.engine.fails(findings) else EXIT_CLEAN
+
+
+def _resolve_config(path: Path | None) -> Config:
+    from iamlint.config import find_config, load_config_file
+
+    if path is not None:
+        return load_config_file(path)
+    return find_config(Path.cwd())
+
+
+def _show_config(path: Path | None, out: TextIO) -> int:
+    from iamlint.config import ConfigError, describe
+
+    try:
+        config = _resolve_config(path)
+    except ConfigError as exc:
+        return _error(str(exc))
+    out.write(json.dumps(describe(config), indent=2) + "\n")
+    return EXIT_CLEAN
 
 
 def _rules(fmt: str, out: TextIO) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ class Candidate:
     path: Path  # absolute
     display: str  # relative to the root when inside it, POSIX separators
     explicit: bool  # named on the command line
+    context: bool = False  # read only so a named sibling's references resolve
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -119,9 +121,9 @@ def _walk(
     if respect_gitignore and directory != top:
         ignore = ignore.scoped(directory)
     for entry in entries:
-        if entry.name in excluded:
-            continue
         path = Path(entry.path)
+        if _excluded(entry.name, path, top, excluded):
+            continue
         try:
             if entry.is_dir(follow_symlinks=False):
                 if not ignore.ignored(path, True):
@@ -136,6 +138,19 @@ def _walk(
         except OSError:
             continue
         yield path
+
+
+def _excluded(name: str, path: Path, top: Path, excluded: frozenset[str]) -> bool:
+    """Excludes are names (`node_modules`) or globs, on the name or on the
+    path relative to the scanned directory (`legacy/*.json`)."""
+    if name in excluded:
+        return True
+    rel = path.relative_to(top).as_posix()
+    return any(
+        fnmatchcase(name, pattern) or fnmatchcase(rel, pattern)
+        for pattern in excluded
+        if any(ch in pattern for ch in "*?[/")
+    )
 
 
 def _inside(path: Path, top: Path) -> bool:

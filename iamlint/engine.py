@@ -16,8 +16,9 @@ from types import ModuleType
 
 from iamlint.config import Config
 from iamlint.findings import Finding, Severity, severity_rank
-from iamlint.model import Document, Span, Workspace
+from iamlint.model import Document, Span, Suppression, Workspace
 from iamlint.rule import Context, Hit, Rule
+from iamlint.suppress import SUPPRESSION_ID, apply_suppressions, ignored_by_path
 
 PARSE_ERROR_ID = "IAM000"
 _rules: list[type[Rule]] | None = None
@@ -56,6 +57,10 @@ def _rule_classes(module: ModuleType) -> Iterator[type[Rule]]:
             yield obj
 
 
+def _known_ids() -> frozenset[str]:
+    return frozenset(r.id for r in all_rules())
+
+
 def rule_by_id(rule_id: str) -> type[Rule] | None:
     wanted = rule_id.upper()
     for cls in all_rules():
@@ -80,6 +85,11 @@ def select_rules(config: Config) -> list[type[Rule]]:
         if rule.id == PARSE_ERROR_ID:
             chosen.append(rule)
             continue
+        if rule.id == SUPPRESSION_ID and not config.select:
+            # Like IAM000, always on unless the user picks rules by hand.
+            if not any(_matches(rule, s) for s in config.ignore):
+                chosen.append(rule)
+            continue
         if config.select:
             on = any(_matches(rule, s) for s in config.select)
         else:
@@ -102,6 +112,7 @@ class Engine:
         self.config = config
         self.rules = [cls() for cls in rules]
         self._checks = {r.id: r.overridden_checks() for r in self.rules}
+        self._by_id = {r.id: r for r in self.rules}
 
     def severity_of(self, rule: Rule) -> Severity:
         return self.config.severity.get(rule.id, rule.severity)
@@ -118,15 +129,70 @@ class Engine:
         return findings
 
     def run_documents(self, workspace: Workspace) -> list[Finding]:
-        """The checks that look at one document at a time (unsorted)."""
+        """The checks that look at one document at a time (unsorted).
+
+        Findings that a suppression covers come back with `suppressed_by`
+        set; those a per-file ignore drops do not come back at all."""
+        contexts = [
+            (
+                rule,
+                self._checks[rule.id],
+                Context(workspace, self.config.rule_options.get(rule.id, {})),
+            )
+            for rule in self.rules
+        ]
         findings: list[Finding] = []
-        for rule in self.rules:
-            ctx = Context(workspace, self.config.rule_options.get(rule.id, {}))
-            checks = self._checks[rule.id]
-            for doc in workspace.documents:
-                hits = self._document_hits(rule, checks, doc, ctx)
-                findings.extend(self._guarded(rule, doc.path, hits))
+        for doc in workspace.documents:
+            found: list[Finding] = []
+            for rule, checks, ctx in contexts:
+                found.extend(
+                    self._guarded(rule, doc.path, self._document_hits(rule, checks, doc, ctx))
+                )
+            findings.extend(self._judge(doc, found))
         return findings
+
+    def _judge(self, doc: Document, found: list[Finding]) -> list[Finding]:
+        if self.config.per_file_ignores:
+            found = [f for f in found if not ignored_by_path(f, self.config.per_file_ignores)]
+        found, unused = apply_suppressions(found, doc.suppressions)
+        meta = self._by_id.get(SUPPRESSION_ID)
+        if meta is None:
+            return found
+        ran = set(self._by_id)
+        for s in doc.suppressions:
+            unknown = [i for i in s.ids if i != "ALL" and i not in _known_ids()]
+            if unknown:
+                found.append(
+                    self._meta_finding(meta, s, f"suppression names unknown rule {unknown[0]}")
+                )
+            elif not s.reason.strip():
+                ids = ", ".join(s.ids)
+                found.append(
+                    self._meta_finding(
+                        meta, s, f"suppression of {ids} gives no reason: say why it is safe"
+                    )
+                )
+        for s in unused:
+            if all(i in ran for i in s.ids if i != "ALL") and not any(
+                i not in _known_ids() for i in s.ids if i != "ALL"
+            ):
+                ids = ", ".join(s.ids)
+                found.append(
+                    self._meta_finding(
+                        meta, s, f"suppression of {ids} suppresses nothing: remove it"
+                    )
+                )
+        return found
+
+    def _meta_finding(self, rule: Rule, s: Suppression, message: str) -> Finding:
+        return Finding(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=self.severity_of(rule),
+            message=message,
+            span=s.span,
+            fingerprint=fingerprint(rule.id, s.span.path, None, f"{','.join(s.ids)}:{message}"),
+        )
 
     def run_workspace(self, workspace: Workspace) -> list[Finding]:
         """The checks that need every document of the run (unsorted)."""
@@ -136,6 +202,10 @@ class Engine:
                 ctx = Context(workspace, self.config.rule_options.get(rule.id, {}))
                 hits = ((h, None) for h in rule.check_workspace(workspace, ctx))
                 findings.extend(self._guarded(rule, "", hits))
+        if self.config.per_file_ignores:
+            findings = [f for f in findings if not ignored_by_path(f, self.config.per_file_ignores)]
+        suppressions = [s for d in workspace.documents for s in d.suppressions]
+        findings, _ = apply_suppressions(findings, suppressions)
         return findings
 
     def _document_hits(
@@ -195,5 +265,8 @@ class Engine:
             return False
         floor = severity_rank(self.config.fail_on)
         return any(
-            f.rule_id != PARSE_ERROR_ID and severity_rank(f.severity) >= floor for f in findings
+            f.rule_id != PARSE_ERROR_ID
+            and f.suppressed_by is None
+            and severity_rank(f.severity) >= floor
+            for f in findings
         )

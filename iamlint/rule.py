@@ -50,6 +50,7 @@ class Context:
     options: Mapping[str, object] = field(default_factory=dict)
 
     def option(self, name: str, default: object) -> object:
+        """A configured option, or `default` when not set."""
         return self.options.get(name, default)
 
 
@@ -64,6 +65,9 @@ class Rule:
     # The input formats whose documents can trip this rule; each needs
     # fixtures that must and must not trigger it (see tests/test_rules.py).
     formats: ClassVar[tuple[str, ...]] = ("json", "cloudformation", "terraform")
+    # Options a user may set under [tool.iamlint.rules.<ID>], with defaults;
+    # the default's type is the option's type. Others are a config error.
+    options: ClassVar[Mapping[str, object]] = {}
 
     def check_statement(self, statement: Statement, policy: Policy, ctx: Context) -> Iterable[Hit]:
         return ()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from iamlint import loaders
 from iamlint.config import Config
-from iamlint.discover import Candidate, discover
+from iamlint.discover import Candidate, discover, display_path
 from iamlint.engine import Engine, select_rules
 from iamlint.findings import Finding
 from iamlint.loaders import Loader, Source, error_document
@@ -32,7 +32,8 @@ _BATCH_FILES = 32
 
 @dataclass(frozen=True)
 class ScanResult:
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # sorted, not suppressed
+    suppressed: tuple[Finding, ...]
     engine: Engine
     files_scanned: int
 
@@ -44,9 +45,17 @@ class _UnitResult:
     files: int
 
 
-def plan_units(candidates: Iterable[Candidate]) -> list[list[Candidate]]:
-    """Group files into units: a directory for grouped formats, else a file."""
-    grouped_exts = tuple(ext for ldr in loaders.loaders() if ldr.GROUPED for ext in ldr.EXTENSIONS)
+def _grouped_extensions() -> tuple[str, ...]:
+    return tuple(ext for ldr in loaders.loaders() if ldr.GROUPED for ext in ldr.EXTENSIONS)
+
+
+def plan_units(candidates: Iterable[Candidate], root: Path | None = None) -> list[list[Candidate]]:
+    """Group files into units: a directory for grouped formats, else a file.
+
+    A grouped file named on its own (as pre-commit passes them) brings its
+    directory's other files of that format as context, marked not explicit:
+    they are read so references resolve, but not reported."""
+    grouped_exts = _grouped_extensions()
     units: list[list[Candidate]] = []
     by_dir: dict[Path, list[Candidate]] = {}
     for cand in candidates:
@@ -57,16 +66,40 @@ def plan_units(candidates: Iterable[Candidate]) -> list[list[Candidate]]:
             by_dir[cand.path.parent].append(cand)
         else:
             units.append([cand])
+    for directory, unit in by_dir.items():
+        if root is None or not any(c.explicit for c in unit):
+            continue
+        named = {c.path for c in unit}
+        try:
+            siblings = sorted(directory.iterdir())
+        except OSError:
+            continue
+        for sibling in siblings:
+            wanted = sibling not in named and sibling.name.lower().endswith(grouped_exts)
+            if wanted and sibling.is_file():
+                unit.append(Candidate(sibling, display_path(sibling, root), False, context=True))
     return units
 
 
-def load_unit(unit: Sequence[Candidate], config: Config) -> tuple[list[Document], int]:
-    """The documents of one unit, and how many of its files a loader took."""
+def load_unit(
+    unit: Sequence[Candidate], config: Config, overrides: Mapping[Path, bytes] | None = None
+) -> tuple[list[Document], int]:
+    """The documents of one unit, and how many of its files a loader took.
+
+    `overrides` gives the content of files that differ from the disk (an
+    editor's unsaved buffers)."""
     documents: list[Document] = []
     groups: dict[str, tuple[Loader, list[Source]]] = {}
     count = 0
     for cand in unit:
-        claimed = _claim(cand, config)
+        if overrides is not None and cand.path in overrides:
+            data = overrides[cand.path]
+            loader = loaders.claim(cand.display, data)
+            claimed: tuple[Loader, Source] | Document | None = (
+                None if loader is None else (loader, Source(cand.path, cand.display, data))
+            )
+        else:
+            claimed = _claim(cand, config)
         if claimed is None:
             continue
         count += 1
@@ -156,7 +189,12 @@ def _check_units(
     for unit in units:
         documents, count = load_unit(unit, config)
         files += count
-        findings.extend(engine.run_documents(Workspace(tuple(documents))))
+        workspace = Workspace(tuple(documents), frozenset(config.own_accounts))
+        found = engine.run_documents(workspace)
+        context = {c.display for c in unit if c.context}
+        if context:
+            found = [f for f in found if f.span.path not in context]
+        findings.extend(found)
         if engine.needs_workspace:
             kept.extend(documents)
     return _UnitResult(findings, kept, files)
@@ -199,7 +237,7 @@ def scan(paths: Sequence[Path], root: Path, config: Config, jobs: int | None = N
     candidates = list(
         discover(paths, root, loaders.extensions(), config.exclude, config.respect_gitignore)
     )
-    units = plan_units(candidates)
+    units = plan_units(candidates, root)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
         results = _run_parallel(units, config, jobs)
@@ -208,9 +246,15 @@ def scan(paths: Sequence[Path], root: Path, config: Config, jobs: int | None = N
     findings = [f for r in results for f in r.findings]
     if engine.needs_workspace:
         documents = sorted((d for r in results for d in r.documents), key=lambda d: d.path)
-        findings.extend(engine.run_workspace(Workspace(tuple(documents))))
+        workspace = Workspace(tuple(documents), frozenset(config.own_accounts))
+        findings.extend(engine.run_workspace(workspace))
     findings.sort(key=Finding.sort_key)
-    return ScanResult(tuple(findings), engine, sum(r.files for r in results))
+    return ScanResult(
+        tuple(f for f in findings if f.suppressed_by is None),
+        tuple(f for f in findings if f.suppressed_by is not None),
+        engine,
+        sum(r.files for r in results),
+    )
 
 
 def _run_parallel(units: list[list[Candidate]], config: Config, jobs: int) -> list[_UnitResult]:
@@ -224,3 +268,21 @@ def _run_parallel(units: list[list[Candidate]], config: Config, jobs: int) -> li
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)
     ) as pool:
         return list(pool.map(_work, _batches(units)))
+
+
+def check_buffer(path: Path, data: bytes, root: Path, config: Config) -> list[Finding]:
+    """Findings for one file whose current content is `data` (an editor's
+    unsaved text), read with its module's sibling files where its format
+    needs them. Only the file's own findings are returned."""
+    path = Path(os.path.abspath(path))
+    display = display_path(path, root)
+    unit = [Candidate(path, display, True)]
+    grouped = tuple(ext for ldr in loaders.loaders() if ldr.GROUPED for ext in ldr.EXTENSIONS)
+    if grouped and path.name.lower().endswith(grouped) and path.parent.is_dir():
+        for sibling in sorted(path.parent.iterdir()):
+            if sibling != path and sibling.name.lower().endswith(grouped) and sibling.is_file():
+                unit.append(Candidate(sibling, display_path(sibling, root), False))
+    engine = Engine(select_rules(config), config)
+    documents, _ = load_unit(unit, config, {path: data})
+    findings = engine.run(Workspace(tuple(documents), frozenset(config.own_accounts)))
+    return [f for f in findings if f.span.path == display and f.suppressed_by is None]
