@@ -29,6 +29,13 @@ def _ids(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _shard(value: str) -> tuple[int, int]:
+    k, sep, n = value.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, got {value!r}")
+    return int(k), int(n)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iamlint",
@@ -87,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
     check.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="K/N",
+        help="check only part K of N (by module directory or file), for CI matrices",
+    )
+    check.add_argument(
         "--show-suppressed",
         action="store_true",
         help="also list findings that suppressions cover (they never fail the run)",
@@ -116,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     policies.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     policies.add_argument("--format", choices=("text", "json"), default="text")
 
+    merge = sub.add_parser("merge-sarif", help="merge the SARIF reports of several shards into one")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
+    merge.add_argument("-o", "--output", type=Path, metavar="FILE")
+
     config = sub.add_parser("config", help="show the resolved configuration")
     config.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
     return parser
@@ -135,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _policies(args.paths or [Path(".")], args.format, sys.stdout)
         if args.command == "config":
             return _show_config(args.config, sys.stdout)
+        if args.command == "merge-sarif":
+            from iamlint.merge import main as merge_main
+
+            return merge_main(args.reports, args.output)
     except BrokenPipeError:
         # Output piped into `head` and closed: nothing left to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -182,7 +204,7 @@ def _check(args: argparse.Namespace) -> int:
             return _error(str(exc))
     root = Path.cwd()
     try:
-        result = scan(args.paths or [Path(".")], root, config, jobs=args.jobs)
+        result = scan(args.paths or [Path(".")], root, config, jobs=args.jobs, shard=args.shard)
     except UnknownRuleError as exc:
         return _error(str(exc))
     if args.write_baseline is not None:

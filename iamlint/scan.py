@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,15 +232,35 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def scan(paths: Sequence[Path], root: Path, config: Config, jobs: int | None = None) -> ScanResult:
-    """Check every file under `paths`; findings sorted, the same for any `jobs`."""
+def in_shard(unit: Sequence[Candidate], shard: tuple[int, int]) -> bool:
+    """Is this unit part of shard K of N? Decided by a stable hash of the
+    unit's name (its directory for a module), the same on every machine."""
+    k, n = shard
+    name = unit[0].display
+    if unit[0].path.name.lower().endswith(_grouped_extensions()):
+        name = name.rsplit("/", 1)[0] if "/" in name else "."
+    return zlib.crc32(name.encode("utf-8")) % n == k - 1
+
+
+def scan(
+    paths: Sequence[Path],
+    root: Path,
+    config: Config,
+    jobs: int | None = None,
+    shard: tuple[int, int] | None = None,
+) -> ScanResult:
+    """Check every file under `paths`; findings sorted, the same for any `jobs`.
+
+    With `shard` (K, N), only the K-th of N deterministic parts of the work."""
     engine = Engine(select_rules(config), config)
     candidates = list(
         discover(paths, root, loaders.extensions(), config.exclude, config.respect_gitignore)
     )
     units = plan_units(candidates, root)
+    if shard is not None:
+        units = [u for u in units if in_shard(u, shard)]
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
+    if jobs > 1 and sum(len(u) for u in units) >= PARALLEL_THRESHOLD:
         results = _run_parallel(units, config, jobs)
     else:
         results = [_check_units(units, config, engine)]
