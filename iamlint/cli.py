@@ -94,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
     check.add_argument(
+        "--no-cache", action="store_true", help="check every file again, ignoring the cache"
+    )
+    check.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the results cache lives (default: ~/.cache/iamlint)",
+    )
+    check.add_argument(
         "--shard",
         type=_shard,
         default=None,
@@ -204,7 +214,19 @@ def _check(args: argparse.Namespace) -> int:
             return _error(str(exc))
     root = Path.cwd()
     try:
-        result = scan(args.paths or [Path(".")], root, config, jobs=args.jobs, shard=args.shard)
+        cache_dir = None
+        if not args.no_cache:
+            from iamlint.cache import default_cache_dir
+
+            cache_dir = args.cache_dir or default_cache_dir()
+        result = scan(
+            args.paths or [Path(".")],
+            root,
+            config,
+            jobs=args.jobs,
+            shard=args.shard,
+            cache_dir=cache_dir,
+        )
     except UnknownRuleError as exc:
         return _error(str(exc))
     if args.write_baseline is not None:

@@ -49,6 +49,10 @@ class _Ignore:
 
         self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
 
+    @property
+    def active(self) -> bool:
+        return bool(self._specs)
+
     def ignored(self, path: Path, is_dir: bool) -> bool:
         for base, spec in self._specs:
             try:
@@ -89,68 +93,83 @@ def discover(
     respect_gitignore: bool = True,
 ) -> Iterator[Candidate]:
     """Yield the files to scan, each once, in a stable order."""
-    excluded = frozenset(exclude)
-    seen: set[Path] = set()
+    excludes = _Excludes(exclude)
+    seen: set[str] = set()
     exts = tuple(extensions)
+    root_prefix = str(root).rstrip(os.sep) + os.sep
     for given in paths:
-        path = Path(os.path.abspath(given))
-        if path.is_dir():
-            ignore = _repository_ignores(path) if respect_gitignore else _Ignore()
-            for found in _walk(path, path, ignore, excluded, exts, respect_gitignore):
+        top = os.path.abspath(given)
+        if os.path.isdir(top):
+            ignore = _repository_ignores(Path(top)) if respect_gitignore else _Ignore()
+            for found in _walk(top, top, ignore, excludes, exts, respect_gitignore):
                 if found not in seen:
                     seen.add(found)
-                    yield Candidate(found, display_path(found, root), False)
-        elif path not in seen:
+                    yield Candidate(Path(found), _display(found, root_prefix, root), False)
+        elif top not in seen:
             # Named explicitly (or missing: the caller reports that).
-            seen.add(path)
-            yield Candidate(path, display_path(path, root), True)
+            seen.add(top)
+            yield Candidate(Path(top), _display(top, root_prefix, root), True)
+
+
+def _display(path: str, root_prefix: str, root: Path) -> str:
+    if path.startswith(root_prefix):
+        rel = path[len(root_prefix) :]
+        return rel.replace(os.sep, "/") if os.sep != "/" else rel
+    return display_path(Path(path), root)
+
+
+class _Excludes:
+    """Names (`node_modules`) match any entry; globs match the entry's name
+    or its path relative to the scanned directory (`legacy/*.json`)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.names = frozenset(patterns)
+        self.globs = tuple(p for p in self.names if any(ch in p for ch in "*?[/"))
+
+    def match(self, name: str, path: str, top: str) -> bool:
+        if name in self.names:
+            return True
+        if not self.globs:
+            return False
+        rel = os.path.relpath(path, top).replace(os.sep, "/")
+        return any(fnmatchcase(name, g) or fnmatchcase(rel, g) for g in self.globs)
 
 
 def _walk(
-    top: Path,
-    directory: Path,
+    top: str,
+    directory: str,
     ignore: _Ignore,
-    excluded: frozenset[str],
+    excludes: _Excludes,
     exts: tuple[str, ...],
     respect_gitignore: bool,
-) -> Iterator[Path]:
+) -> Iterator[str]:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
         return
     if respect_gitignore and directory != top:
-        ignore = ignore.scoped(directory)
+        ignore = ignore.scoped(Path(directory))
+    check_ignore = ignore.active
     for entry in entries:
-        path = Path(entry.path)
-        if _excluded(entry.name, path, top, excluded):
+        name = entry.name
+        if excludes.match(name, entry.path, top):
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
-                if not ignore.ignored(path, True):
-                    yield from _walk(top, path, ignore, excluded, exts, respect_gitignore)
+                if not (check_ignore and ignore.ignored(Path(entry.path), True)):
+                    yield from _walk(top, entry.path, ignore, excludes, exts, respect_gitignore)
                 continue
-            if not entry.name.lower().endswith(exts):
+            if not name.lower().endswith(exts):
                 continue
-            if entry.is_symlink() and not _inside(path, top):
+            if entry.is_symlink() and not _inside(Path(entry.path), Path(top)):
                 continue
-            if not entry.is_file() or ignore.ignored(path, False):
+            if not entry.is_file():
+                continue
+            if check_ignore and ignore.ignored(Path(entry.path), False):
                 continue
         except OSError:
             continue
-        yield path
-
-
-def _excluded(name: str, path: Path, top: Path, excluded: frozenset[str]) -> bool:
-    """Excludes are names (`node_modules`) or globs, on the name or on the
-    path relative to the scanned directory (`legacy/*.json`)."""
-    if name in excluded:
-        return True
-    rel = path.relative_to(top).as_posix()
-    return any(
-        fnmatchcase(name, pattern) or fnmatchcase(rel, pattern)
-        for pattern in excluded
-        if any(ch in pattern for ch in "*?[/")
-    )
+        yield entry.path
 
 
 def _inside(path: Path, top: Path) -> bool:

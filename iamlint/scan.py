@@ -181,24 +181,20 @@ def _load(loader: Loader, sources: Sequence[Source]) -> list[Document]:
     ]
 
 
+def _check_unit(unit: Sequence[Candidate], config: Config, engine: Engine) -> _UnitResult:
+    documents, count = load_unit(unit, config)
+    workspace = Workspace(tuple(documents), frozenset(config.own_accounts))
+    found = engine.run_documents(workspace)
+    context = {c.display for c in unit if c.context}
+    if context:
+        found = [f for f in found if f.span.path not in context]
+    return _UnitResult(found, documents if engine.needs_workspace else [], count)
+
+
 def _check_units(
     units: Sequence[Sequence[Candidate]], config: Config, engine: Engine
-) -> _UnitResult:
-    findings: list[Finding] = []
-    kept: list[Document] = []
-    files = 0
-    for unit in units:
-        documents, count = load_unit(unit, config)
-        files += count
-        workspace = Workspace(tuple(documents), frozenset(config.own_accounts))
-        found = engine.run_documents(workspace)
-        context = {c.display for c in unit if c.context}
-        if context:
-            found = [f for f in found if f.span.path not in context]
-        findings.extend(found)
-        if engine.needs_workspace:
-            kept.extend(documents)
-    return _UnitResult(findings, kept, files)
+) -> list[_UnitResult]:
+    return [_check_unit(unit, config, engine) for unit in units]
 
 
 _worker_engine: Engine | None = None
@@ -211,7 +207,7 @@ def _init_worker(config: Config) -> None:
     _worker_engine = Engine(select_rules(config), config)
 
 
-def _work(units: Sequence[Sequence[Candidate]]) -> _UnitResult:
+def _work(units: Sequence[Sequence[Candidate]]) -> list[_UnitResult]:
     assert _worker_engine is not None and _worker_config is not None
     return _check_units(units, _worker_config, _worker_engine)
 
@@ -248,10 +244,13 @@ def scan(
     config: Config,
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
+    cache_dir: Path | None = None,
 ) -> ScanResult:
     """Check every file under `paths`; findings sorted, the same for any `jobs`.
 
-    With `shard` (K, N), only the K-th of N deterministic parts of the work."""
+    With `shard` (K, N), only the K-th of N deterministic parts of the work.
+    With `cache_dir`, units whose files, configuration and rules are
+    unchanged since the last run there are not checked again."""
     engine = Engine(select_rules(config), config)
     candidates = list(
         discover(paths, root, loaders.extensions(), config.exclude, config.respect_gitignore)
@@ -259,11 +258,34 @@ def scan(
     units = plan_units(candidates, root)
     if shard is not None:
         units = [u for u in units if in_shard(u, shard)]
+    cache = None
+    if cache_dir is not None and not engine.needs_workspace:
+        from iamlint.cache import ResultsCache
+
+        rule_ids = [f"{r.id}:{engine.severity_of(r)}" for r in engine.rules]
+        cache = ResultsCache(cache_dir, root, config, rule_ids)
+    results: list[_UnitResult] = []
+    todo: list[list[Candidate]] = []
+    keys: list[str | None] = []
+    for unit in units:
+        key = cache.key(unit) if cache is not None else None
+        hit = cache.get(key) if cache is not None and key is not None else None
+        if hit is not None:
+            results.append(_UnitResult(hit[0], [], hit[1]))
+        else:
+            todo.append(unit)
+            keys.append(key)
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    if jobs > 1 and sum(len(u) for u in units) >= PARALLEL_THRESHOLD:
-        results = _run_parallel(units, config, jobs)
+    if jobs > 1 and sum(len(u) for u in todo) >= PARALLEL_THRESHOLD:
+        fresh = _run_parallel(todo, config, jobs)
     else:
-        results = [_check_units(units, config, engine)]
+        fresh = _check_units(todo, config, engine)
+    results.extend(fresh)
+    if cache is not None:
+        for key, result in zip(keys, fresh, strict=True):
+            if key is not None:
+                cache.put(key, result.findings, result.files)
+        cache.save()
     findings = [f for r in results for f in r.findings]
     if engine.needs_workspace:
         documents = sorted((d for r in results for d in r.documents), key=lambda d: d.path)
@@ -288,7 +310,7 @@ def _run_parallel(units: list[list[Candidate]], config: Config, jobs: int) -> li
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)
     ) as pool:
-        return list(pool.map(_work, _batches(units)))
+        return [result for batch in pool.map(_work, _batches(units)) for result in batch]
 
 
 def check_buffer(path: Path, data: bytes, root: Path, config: Config) -> list[Finding]:

@@ -1,0 +1,133 @@
+"""A results cache, so a second run over an unchanged tree is fast.
+
+Findings are stored per unit (a file, or a Terraform module directory),
+keyed by the content of its files, the configuration, the rules that ran
+and iamlint's version. A file's content hash is reused while its size and
+modification time are unchanged, so a warm run reads no policy file.
+
+The cache lives in the user's cache directory, not in the scanned tree: a
+tree comes from a pull request and could carry a forged cache that hides
+findings. It is plain JSON, never pickle, for the same reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from iamlint import __version__
+from iamlint.config import Config, describe
+from iamlint.discover import Candidate
+from iamlint.findings import Finding
+from iamlint.model import Span
+
+CACHE_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "iamlint"
+
+
+def _digest(*parts: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+class ResultsCache:
+    """Findings per unit for one root, configuration and rule set."""
+
+    def __init__(self, directory: Path, root: Path, config: Config, rules: Sequence[str]) -> None:
+        settings = json.dumps(describe(config), sort_keys=True, default=str)
+        self._salt = _digest(__version__, str(CACHE_FORMAT), settings, ",".join(rules))
+        self.path = directory / f"{_digest(str(root))}.json"
+        self._files: dict[str, list[Any]] = {}  # display -> [size, mtime_ns, content hash]
+        self._units: dict[str, dict[str, Any]] = {}
+        self._fresh_units: dict[str, dict[str, Any]] = {}
+        self._fresh_files: dict[str, list[Any]] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            return
+        files, units = data.get("files"), data.get("units")
+        if isinstance(files, dict):
+            self._files = files
+        if isinstance(units, dict):
+            self._units = units
+
+    def _file_hash(self, cand: Candidate) -> str | None:
+        try:
+            st = os.stat(cand.path)
+        except OSError:
+            return None
+        known = self._files.get(cand.display)
+        if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+            content_hash = str(known[2])
+        else:
+            try:
+                with open(cand.path, "rb") as fh:
+                    content_hash = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
+            except OSError:
+                return None
+        self._fresh_files[cand.display] = [st.st_size, st.st_mtime_ns, content_hash]
+        return content_hash
+
+    def key(self, unit: Sequence[Candidate]) -> str | None:
+        """The unit's key, or None when a file cannot be looked at."""
+        parts = [self._salt]
+        for cand in unit:
+            content_hash = self._file_hash(cand)
+            if content_hash is None:
+                return None
+            parts += [cand.display, str(cand.context), content_hash]
+        return _digest(*parts)
+
+    def get(self, key: str) -> tuple[list[Finding], int] | None:
+        entry = self._units.get(key)
+        if entry is None:
+            return None
+        try:
+            findings = [_finding(row) for row in entry["findings"]]
+            files = int(entry["files"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        self._fresh_units[key] = entry
+        return findings, files
+
+    def put(self, key: str, findings: Sequence[Finding], files: int) -> None:
+        self._fresh_units[key] = {"findings": [_row(f) for f in findings], "files": files}
+
+    def save(self) -> None:
+        """Write what this run used: entries of vanished files drop out."""
+        data = {"format": CACHE_FORMAT, "files": self._fresh_files, "units": self._fresh_units}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def _row(f: Finding) -> dict[str, Any]:
+    row = asdict(f)
+    row["span"] = list(f.span)
+    return row
+
+
+def _finding(row: dict[str, Any]) -> Finding:
+    span = Span(*row["span"])
+    return Finding(**{**row, "span": span})
