@@ -291,13 +291,27 @@ def scan(
         documents = sorted((d for r in results for d in r.documents), key=lambda d: d.path)
         workspace = Workspace(tuple(documents), frozenset(config.own_accounts))
         findings.extend(engine.run_workspace(workspace))
-    findings.sort(key=Finding.sort_key)
+    findings = _dedupe(sorted(findings, key=Finding.sort_key))
     return ScanResult(
         tuple(f for f in findings if f.suppressed_by is None),
         tuple(f for f in findings if f.suppressed_by is not None),
         engine,
         sum(r.files for r in results),
     )
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and place: a JSON document that a Terraform
+    module reads with file() is also a policy file of its own, and both
+    loaders report the same element."""
+    seen: set[tuple[str, Span]] = set()
+    out = []
+    for f in findings:
+        key = (f.rule_id, f.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _run_parallel(units: list[list[Candidate]], config: Config, jobs: int) -> list[_UnitResult]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iamlint.analysis import is_any_action, matches, on_any_resource, text
+from iamlint.analysis import grants_access, is_any_action, matches, on_any_resource, text
 from iamlint.model import Policy, Statement
 from iamlint.rule import Context, Hit, Rule
 
@@ -42,7 +42,9 @@ class FullAdminAccess(Rule):
 
     ## Known limitations
     Conditions do not silence this rule: an administrator grant behind a
-    condition is still an administrator grant. A NotAction that excludes
+    condition is still an administrator grant. Policies that only limit
+    (permissions boundaries, VPC endpoint policies, whose default is
+    `*` on `*`) grant nothing and are not reported. A NotAction that excludes
     `iam:*` (like PowerUserAccess) is reported by IAM104, not here. Values
     that could not be resolved (variables without defaults) never trigger it.
 
@@ -58,7 +60,9 @@ class FullAdminAccess(Rule):
     tags = ("least-privilege",)
 
     def check_statement(self, statement: Statement, policy: Policy, ctx: Context) -> Iterable[Hit]:
-        if not statement.is_allow or on_any_resource(statement) is None:
+        if not statement.is_allow or not grants_access(policy):
+            return
+        if on_any_resource(statement) is None:
             return
         for action in statement.actions or ():
             if is_any_action(action):

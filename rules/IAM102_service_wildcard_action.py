@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from iamlint.analysis import is_any_action, on_any_resource, service_wildcard
+from iamlint.analysis import (
+    delegates_to_accounts,
+    grants_access,
+    is_any_action,
+    on_any_resource,
+    service_wildcard,
+)
 from iamlint.model import Policy, Statement
 from iamlint.rule import Context, Hit, Rule
 
@@ -36,7 +42,11 @@ class ServiceWildcardAction(Rule):
     ## Known limitations
     Partial wildcards (`s3:Get*`) are not reported here; IAM103 and IAM109
     judge what they expand to. `*` on every resource is IAM101's, so it is
-    not reported twice. Deny statements are never reported.
+    not reported twice. Deny statements are never reported, nor policies
+    that only limit (permissions boundaries, VPC endpoint policies). A
+    resource policy statement whose principals are whole accounts (the
+    account root, as in the default KMS key policy's `kms:*`) hands the
+    decision to that account's IAM policies and is not reported.
 
     ## References
     - [Apply least-privilege permissions](https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege)
@@ -49,7 +59,9 @@ class ServiceWildcardAction(Rule):
     tags = ("least-privilege",)
 
     def check_statement(self, statement: Statement, policy: Policy, ctx: Context) -> Iterable[Hit]:
-        if not statement.is_allow:
+        if not statement.is_allow or not grants_access(policy):
+            return
+        if policy.kind == "resource" and delegates_to_accounts(statement):
             return
         any_resource = on_any_resource(statement) is not None
         for action in statement.actions or ():

@@ -7,6 +7,10 @@ are), `sniff(name, data) -> bool`, a cheap look at the content, and
 `load(sources) -> list[Document]`. A loader imports its parser inside
 load(), so a run pays only for the formats it meets, and never decides
 what is wrong: that is the rules' job.
+
+Modules that are not loaders are the shared helpers named in _HELPERS and
+a format's own helpers, named with its prefix (`cfn_`, `tf_`): discovery
+does not import them, so start-up stays cheap.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Protocol, cast
 
 from iamlint.model import Document, Span
 
-_HELPERS = frozenset({"jsonpos", "nodes", "policydoc", "text"})
+_HELPERS = frozenset({"jsonpos", "nodes", "policydoc", "text", "credentials"})
+_HELPER_PREFIXES = ("cfn_", "tf_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +67,10 @@ def loaders() -> list[Loader]:
     if _loaders is None:
         found: list[Loader] = []
         for info in pkgutil.iter_modules(__path__):
-            if info.name.startswith("_") or info.name in _HELPERS:
+            name = info.name
+            if name.startswith("_") or name in _HELPERS or name.startswith(_HELPER_PREFIXES):
                 continue
-            module: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
+            module: ModuleType = importlib.import_module(f"{__name__}.{name}")
             if hasattr(module, "load") and hasattr(module, "sniff"):
                 found.append(cast(Loader, module))
         found.sort(key=lambda m: (m.PRIORITY, m.FORMAT))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from iamlint.loaders import LoadError, Source, error_document
+from iamlint.loaders.credentials import find_credentials
 from iamlint.loaders.jsonpos import JSONPosError, parse
 from iamlint.loaders.nodes import TextLocator
 from iamlint.loaders.policydoc import build_policy, compact_size, looks_like_policy
@@ -58,4 +59,4 @@ def load_one(source: Source) -> Document | None:
         source_format=FORMAT,
         size=compact_size(text[root.start : root.end]),
     )
-    return Document(path, FORMAT, policies=(policy,))
+    return Document(path, FORMAT, policies=(policy,), credentials=find_credentials(text, loc))

@@ -1,0 +1,141 @@
+"""Loading one Terraform module directory into Documents (see terraform.py)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from iamlint.loaders import LoadError, Source, error_document
+from iamlint.loaders.credentials import find_credentials
+from iamlint.loaders.jsonpos import JSONPosError
+from iamlint.loaders.jsonpos import parse as parse_json
+from iamlint.loaders.tf_eval import Instance, Run, build_module, read_tfvars
+from iamlint.loaders.tf_extract import Bucket, Extractor
+from iamlint.loaders.tf_world import (
+    PFile,
+    WorldLocator,
+    parse,
+    suppressions,
+    syntax_errors,
+    world,
+)
+from iamlint.model import CredentialLiteral, Document, ParseError, Span, Suppression
+
+FORMAT = "terraform"
+
+
+def scan_root(source: Source) -> tuple[Path, bool]:
+    """The scanned tree a source belongs to, and whether it is known.
+
+    A display path relative to the root (`modules/iam/main.tf`) tells where
+    the root is. Otherwise only the module's own directory is trusted.
+    """
+    display = PurePosixPath(source.display)
+    path = Path(os.path.abspath(source.path))
+    if not display.is_absolute() and ".." not in display.parts:
+        depth = len(display.parts)
+        if 0 < depth <= len(path.parts):
+            root = path.parents[depth - 1]
+            return root, True
+    return path.parent, False
+
+
+def load_group(sources: Sequence[Source]) -> list[Document]:
+    if not sources:
+        return []
+    w = world()
+    loc = WorldLocator(w)
+    root, relative = scan_root(sources[0])
+
+    def display(path: Path) -> str:
+        if relative:
+            try:
+                return path.relative_to(root).as_posix()
+            except ValueError:
+                pass
+        return path.as_posix()
+
+    run = Run(w, root, display)
+    documents: dict[str, Document] = {}
+    files: list[PFile] = []
+    extra: dict[str, tuple[list[ParseError], list[Suppression], list[CredentialLiteral]]] = {}
+    for source in sources:
+        path = Path(os.path.abspath(source.path))
+        try:
+            from iamlint.loaders.text import decode
+
+            text = decode(source.data)
+        except LoadError as exc:
+            raw = source.data.decode("utf-8", errors="replace")
+            tmp = w.register(path, source.display, source.data, raw)
+            offset = exc.offset or 0
+            documents[source.display] = error_document(
+                source.display, FORMAT, exc.message, tmp.span(offset, offset)
+            )
+            continue
+        pf = w.register(path, source.display, source.data, text)
+        errors: list[ParseError] = []
+        sups: list[Suppression] = []
+        if path.name.lower().endswith(".json"):
+            try:
+                parse_json(text)
+            except JSONPosError as exc:
+                errors.append(
+                    ParseError(f"invalid JSON: {exc.message}", pf.span(exc.offset, exc.offset))
+                )
+                documents[source.display] = Document(source.display, FORMAT, errors=tuple(errors))
+                continue
+        else:
+            tree = parse(pf)
+            errors.extend(syntax_errors(pf, tree))
+            sups = suppressions(pf, tree)
+        creds = list(find_credentials(pf.text, pf))
+        extra[source.display] = (errors, sups, creds)
+        files.append(pf)
+
+    buckets: dict[str, Bucket] = {}
+    if files:
+        directory = files[0].path.parent
+        module = build_module(directory, files)
+        run.modules[Path(os.path.normpath(directory))] = module
+        read_tfvars(run, module)
+        instance = Instance(run, module)
+        try:
+            Extractor(loc, buckets).run(instance)
+        except RecursionError:
+            first = files[0]
+            buckets.setdefault(first.display, Bucket()).errors.append(
+                ParseError("nesting too deep to read", Span(first.display, 1, 1, 1, 1))
+            )
+
+    for pf in files:
+        errors, sups, creds = extra[pf.display]
+        bucket = buckets.pop(pf.display, Bucket())
+        documents[pf.display] = _document(pf.display, bucket, loc, errors, sups, creds)
+    # Constructs of a called module land in the caller's file, which is one
+    # of ours; anything else (should not happen) gets a document of its own.
+    for other, rest in buckets.items():
+        documents[other] = _document(other, rest, loc, [], [], [])
+    return list(documents.values())
+
+
+def _document(
+    path: str,
+    bucket: Bucket,
+    loc: WorldLocator,
+    errors: list[ParseError],
+    sups: list[Suppression],
+    creds: list[CredentialLiteral],
+) -> Document:
+    return Document(
+        path,
+        FORMAT,
+        policies=tuple(bucket.policies),
+        identities=tuple(i.build(loc) for i in bucket.identities),
+        access_keys=tuple(bucket.access_keys),
+        credentials=tuple(creds),
+        password_policies=tuple(bucket.password_policies),
+        suppressions=tuple(sups),
+        errors=tuple(errors) + tuple(bucket.errors),
+    )

@@ -1,0 +1,252 @@
+"""The Terraform loader: what a user sees from `iamlint policies` / `check`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from iamlint.config import Config
+from iamlint.model import PARTITION, THIS_ACCOUNT, Document, Policy, Unknown
+from iamlint.scan import load_documents, scan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "loaders" / "terraform"
+
+
+def load(case: str, root: Path | None = None) -> list[Document]:
+    docs, _ = load_documents([FIXTURES / case], root or FIXTURES, Config())
+    return [d for d in docs if d.source_format == "terraform"]
+
+
+def policies(docs: list[Document]) -> dict[str, Policy]:
+    return {p.address: p for d in docs for p in d.all_policies()}
+
+
+def test_jsonencode_policy_is_managed_identity_policy_with_exact_lines() -> None:
+    pol = policies(load("basic"))["aws_iam_policy.admin"]
+    assert pol.kind == "identity" and pol.managed and pol.source_format == "terraform"
+    (stmt,) = pol.statements
+    assert stmt.actions is not None
+    assert (stmt.actions[0].value, stmt.actions[0].span.line, stmt.actions[0].span.column) == (
+        "*",
+        11,
+        20,
+    )
+    assert stmt.actions[0].span.path == "basic/main.tf"
+
+
+def test_heredoc_trust_policy_keeps_this_account_and_partition() -> None:
+    pol = policies(load("basic"))["aws_iam_role.app.assume_role_policy"]
+    assert pol.kind == "trust" and pol.owner == "aws_iam_role.app"
+    (stmt,) = pol.statements
+    assert stmt.actions is not None and stmt.actions[0].span.line == 27
+    assert stmt.principals is not None
+    principal = stmt.principals[0].value
+    assert principal.span.line == 26
+    assert isinstance(principal.value, Unknown)
+    kinds = [p.kind for p in principal.value.parts if isinstance(p, Unknown)]
+    assert kinds == [PARTITION, THIS_ACCOUNT]
+    assert principal.value.parts[0] == "arn:"
+
+
+def test_policy_document_merges_by_sid_expands_dynamic_and_uses_tfvars() -> None:
+    pol = policies(load("basic"))["aws_iam_role_policy.app"]
+    assert pol.kind == "identity" and pol.owner == "aws_iam_role.app"
+    sids = [s.sid.value if s.sid else None for s in pol.statements]
+    assert sids == ["Logs", "Replaced", None, None, None]
+    replaced = pol.statements[1]
+    assert replaced.actions is not None and replaced.actions[0].value == "s3:*"
+    assert replaced.actions[0].span.path == "basic/documents.tf"
+    assert replaced.actions[0].span.line == 19
+    assert replaced.resources is not None
+    assert replaced.resources[0].value == "arn:aws:s3:::tfvars-bucket/*"
+    queues = [s.resources[0].value for s in pol.statements[2:4] if s.resources]
+    assert queues == [
+        "arn:aws:sqs:eu-west-1:111122223333:a",
+        "arn:aws:sqs:eu-west-1:111122223333:b",
+    ]
+    deny = pol.statements[4]
+    assert deny.is_deny and deny.conditions[0].key.value == "aws:SecureTransport"
+
+
+def test_unused_policy_document_is_its_own_policy_and_used_ones_are_not() -> None:
+    found = policies(load("basic"))
+    assert found["data.aws_iam_policy_document.unused"].kind == "resource"
+    assert "data.aws_iam_policy_document.app" not in found
+    assert "data.aws_iam_policy_document.base" not in found
+
+
+def test_identity_collects_inline_attachments_boundary_and_trust() -> None:
+    (role,) = [i for d in load("basic") for i in d.identities]
+    assert role.address == "aws_iam_role.app" and role.kind == "role"
+    assert [p.address for p in role.inline_policies] == ["aws_iam_role_policy.app"]
+    assert [(r.target, r.address) for r in role.managed_policies] == [
+        ("aws_iam_policy.admin", "aws_iam_role_policy_attachment.admin")
+    ]
+    assert role.permissions_boundary is not None
+    assert role.trust_policy is not None
+    assert isinstance(role.name.value if role.name else None, Unknown)  # var.env has no value
+
+
+def test_resource_policy_owner_and_unknown_with_parts() -> None:
+    pol = policies(load("basic"))["aws_s3_bucket_policy.public"]
+    assert pol.kind == "resource" and pol.owner == "aws_s3_bucket.site"
+    assert pol.owner_type == "aws_s3_bucket_policy"
+    resource = pol.statements[0].resources[0].value  # type: ignore[index]
+    assert isinstance(resource, Unknown)
+    assert resource.parts[-1] == "/*"
+
+
+def test_file_and_templatefile_are_read_with_lines_in_those_files() -> None:
+    found = policies(load("files", FIXTURES / "files"))
+    admin = found["aws_iam_policy.from_file"]
+    action = admin.statements[0].actions[0]  # type: ignore[index]
+    assert (action.span.path, action.span.line, action.value) == ("policies/admin.json", 6, "*")
+    tpl = found["aws_iam_policy.from_template"]
+    res = tpl.statements[0].resources[0]  # type: ignore[index]
+    assert (res.value, res.span.path, res.span.line) == (
+        "arn:aws:s3:::reports/*",
+        "policies/bucket.json.tpl",
+        7,
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("aws_iam_policy.outside", "outside the scanned tree"),
+        ("aws_iam_policy.absolute", "outside the scanned tree"),
+        ("aws_iam_policy.missing", "no such file"),
+    ],
+)
+def test_file_outside_the_tree_or_missing_is_refused_as_unknown(address: str, why: str) -> None:
+    pol = policies(load("files", FIXTURES / "files"))[address]
+    assert pol.statements == ()
+    assert pol.version is not None and isinstance(pol.version.value, Unknown)
+    assert why in pol.version.value.expression
+
+
+def test_unbalanced_braces_are_iam000_with_line_and_the_rest_is_read() -> None:
+    (doc,) = load("broken_braces")
+    (error,) = doc.errors
+    assert error.span.line == 11 and error.message.startswith("invalid HCL")
+    assert [p.address for p in doc.policies] == ["aws_iam_policy.good"]
+
+
+def test_unterminated_heredoc_is_iam000() -> None:
+    (doc,) = load("broken_heredoc")
+    (error,) = doc.errors
+    assert "unterminated heredoc" in error.message and error.span.line == 8
+
+
+def test_binary_file_is_iam000_not_a_traceback() -> None:
+    (doc,) = load("binary")
+    (error,) = doc.errors
+    assert "binary" in error.message and error.span.line == 2
+
+
+def test_recursive_locals_and_reference_cycles_end_as_unknown() -> None:
+    found = policies(load("cycle"))
+    stmt = found["aws_iam_policy.cyclic"].statements[0]
+    assert stmt.actions is not None and not stmt.actions[0].known
+    assert stmt.resources is not None and not stmt.resources[0].known
+    other = found["aws_iam_role_policy.ref_cycle"].statements[0]
+    assert other.resources is not None and not other.resources[0].known
+
+
+def test_local_module_is_analysed_with_the_callers_arguments() -> None:
+    found = policies(load("modules"))
+    called = found["module.app.aws_iam_policy.this"]
+    action = called.statements[0].actions[0]  # type: ignore[index]
+    assert (action.value, action.span.path, action.span.line) == ("iam:*", "modules/main.tf", 3)
+    alone = found["aws_iam_policy.this"]
+    assert alone.statements[0].actions[0].value == "s3:GetObject"  # type: ignore[index]
+    assert alone.statements[0].actions[0].from_default  # type: ignore[index]
+
+
+def test_lambda_permission_is_a_one_statement_resource_policy() -> None:
+    found = policies(load("lambda"))
+    bucket = found["aws_lambda_permission.from_bucket"]
+    (stmt,) = bucket.statements
+    assert bucket.kind == "resource"
+    assert stmt.principals is not None and stmt.principals[0].kind == "Service"
+    keys = {c.key.value: c for c in stmt.conditions}
+    assert set(keys) == {"aws:SourceArn", "aws:SourceAccount"}
+    account = keys["aws:SourceAccount"].values[0].value
+    assert isinstance(account, Unknown) and account.kind == THIS_ACCOUNT
+    url = found["aws_lambda_permission.public_url"]
+    assert url.owner == "aws_lambda_function.fn"
+    assert url.statements[0].principals[0].kind == "*"  # type: ignore[index]
+
+
+def test_for_each_literal_expands_count_zero_is_skipped() -> None:
+    found = policies(load("foreach"))
+    assert set(found) == {
+        'aws_iam_policy.per_team["ops"]',
+        'aws_iam_policy.per_team["dev"]',
+        "aws_iam_policy.counted",
+    }
+    ops = found['aws_iam_policy.per_team["ops"]'].statements[0].actions[0]  # type: ignore[index]
+    assert (ops.value, ops.span.line) == ("ec2:*", 3)
+
+
+def test_suppression_comments_are_extracted() -> None:
+    (doc,) = load("suppress")
+    got = [
+        (s.ids, s.reason, s.span.line, s.covers.line, s.covers.end_line) for s in doc.suppressions
+    ]
+    assert got == [
+        (("IAM101",), "break-glass role reviewed in SEC-12", 1, 1, 2),
+        (("IAM101", "IAM102"), "whole block", 2, 2, 12),
+        (("IAM101",), "inline", 8, 8, 9),
+    ]
+
+
+def test_tf_json_files_are_read() -> None:
+    found = policies(load("tfjson"))
+    assert found["aws_iam_policy.json_admin"].statements[0].actions[0].value == "*"  # type: ignore[index]
+    queue = found["aws_sqs_queue_policy.q"]
+    assert queue.kind == "resource" and queue.statements[0].principals[0].kind == "*"  # type: ignore[index]
+
+
+def test_check_reports_iam101_and_iam205_at_the_exact_lines() -> None:
+    result = scan([FIXTURES / "basic"], FIXTURES, Config(select=("IAM101", "IAM205")))
+    got = sorted((f.rule_id, f.span.path, f.span.line, f.span.column) for f in result.findings)
+    assert got == [
+        ("IAM101", "basic/main.tf", 11, 20),
+        ("IAM205", "basic/main.tf", 57, 19),
+    ]
+
+
+def test_cli_check_on_broken_file_exits_2_and_reports_iam000_with_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        (FIXTURES / "broken_braces" / "main.tf").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", "--format", "json", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert '"IAM000"' in proc.stdout and "main.tf" in proc.stdout
+
+
+def test_non_ascii_lines_use_character_columns(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n'
+        '  description = "é€"\n'
+        '  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",'
+        ' Sid = "ééé", Action = "*", Resource = "*" }] })\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    docs, _ = load_documents([tmp_path], tmp_path, Config())
+    (pol,) = [p for d in docs for p in d.all_policies()]
+    action = pol.statements[0].actions[0]  # type: ignore[index]
+    line = (tmp_path / "main.tf").read_text(encoding="utf-8").splitlines()[2]
+    assert action.span.line == 3 and action.span.column == line.index('"*"') + 1
