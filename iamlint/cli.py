@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
     merge.add_argument("-o", "--output", type=Path, metavar="FILE")
 
+    lsp = sub.add_parser("lsp", help="run the language server on stdin/stdout (needs iamlint[lsp])")
+    lsp.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)  # clients add it
+
     config = sub.add_parser("config", help="show the resolved configuration")
     config.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
     return parser
@@ -163,6 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _policies(args.paths or [Path(".")], args.format, sys.stdout)
         if args.command == "config":
             return _show_config(args.config, sys.stdout)
+        if args.command == "lsp":
+            from iamlint.lsp import main as lsp_main
+
+            return lsp_main()
         if args.command == "merge-sarif":
             from iamlint.merge import main as merge_main
 
