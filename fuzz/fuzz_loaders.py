@@ -30,10 +30,10 @@ def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1].startswith("-"):
         sys.exit(__doc__)
     wanted = sys.argv.pop(1)
-    matching = [ldr for ldr in loaders.loaders() if ldr.FORMAT == wanted]
-    if not matching:
-        sys.exit(f"no loader {wanted!r}; have {[ldr.FORMAT for ldr in loaders.loaders()]}")
-    loader = matching[0]
+    by_format = {ldr.FORMAT: ldr for ldr in loaders.loaders()}
+    if wanted not in by_format:
+        sys.exit(f"no loader {wanted!r}; have {sorted(by_format)}")
+    loader = by_format[wanted]
     name = "fuzz" + loader.EXTENSIONS[0]
 
     def one_input(data: bytes) -> None:

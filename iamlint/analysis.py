@@ -40,7 +40,7 @@ def text(value: Value) -> str | None:
     return value.value if isinstance(value.value, str) else None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _pattern(pattern: str) -> re.Pattern[str]:
     body = "".join(
         ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.lower()
@@ -50,6 +50,8 @@ def _pattern(pattern: str) -> re.Pattern[str]:
 
 def matches(pattern: str, name: str) -> bool:
     """Does an IAM wildcard pattern (`*`, `?`) match a name, ignoring case?"""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern.lower() == name.lower()
     return _pattern(pattern).match(name.lower()) is not None
 
 
@@ -389,7 +391,7 @@ def _index_by_service(actions: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=65536)
 def granted_among(pattern: str, actions: tuple[str, ...]) -> tuple[str, ...]:
     """The actions of `actions` an action pattern grants (case-insensitive,
     wildcard-aware), in their order. Looks only at the pattern's service
@@ -400,6 +402,11 @@ def granted_among(pattern: str, actions: tuple[str, ...]) -> tuple[str, ...]:
         candidates = _index_by_service(actions).get(prefix.lower(), ())
     else:
         candidates = actions
+    if not candidates:
+        return ()
+    if "*" not in p and "?" not in p:
+        low = p.lower()
+        return tuple(a for a in candidates if a.lower() == low)
     return tuple(a for a in candidates if matches(p, a))
 
 

@@ -47,7 +47,9 @@ class ResultsCache:
 
     def __init__(self, directory: Path, root: Path, config: Config, rules: Sequence[str]) -> None:
         settings = json.dumps(describe(config), sort_keys=True, default=str)
-        self._salt = _digest(__version__, str(CACHE_FORMAT), settings, ",".join(rules))
+        self._salt = _digest(
+            __version__, str(CACHE_FORMAT), settings, ",".join(rules), _code_stamp()
+        )
         self.path = directory / f"{_digest(str(root))}.json"
         self._files: dict[str, list[Any]] = {}  # display -> [size, mtime_ns, content hash]
         self._units: dict[str, dict[str, Any]] = {}
@@ -120,6 +122,24 @@ class ResultsCache:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def _code_stamp() -> str:
+    """Size and mtime of iamlint's own modules and rules: a rule edited in a
+    checkout (same version number) must not be answered from the cache."""
+    import importlib
+
+    import iamlint
+
+    rules = importlib.import_module("iamlint.rules")
+    stamps = []
+    for top in (*iamlint.__path__, *rules.__path__):
+        for directory, _, names in sorted(os.walk(top)):
+            for name in sorted(names):
+                if name.endswith((".py", ".bin", ".json")):
+                    st = os.stat(os.path.join(directory, name))
+                    stamps.append(f"{directory}/{name}:{st.st_size}:{st.st_mtime_ns}")
+    return _digest(*stamps)
 
 
 def _row(f: Finding) -> dict[str, Any]:
