@@ -22,6 +22,7 @@ class Candidate:
     display: str  # relative to the root when inside it, POSIX separators
     explicit: bool  # named on the command line
     context: bool = False  # read only so a named sibling's references resolve
+    top: Path | None = None  # the scanned tree it belongs to
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -101,14 +102,19 @@ def discover(
         top = os.path.abspath(given)
         if os.path.isdir(top):
             ignore = _repository_ignores(Path(top)) if respect_gitignore else _Ignore()
+            tree = Path(top)
             for found in _walk(top, top, ignore, excludes, exts, respect_gitignore):
                 if found not in seen:
                     seen.add(found)
-                    yield Candidate(Path(found), _display(found, root_prefix, root), False)
+                    yield Candidate(
+                        Path(found), _display(found, root_prefix, root), False, top=tree
+                    )
         elif top not in seen:
-            # Named explicitly (or missing: the caller reports that).
+            # Named explicitly (or missing: the caller reports that). Its tree
+            # is the root when it lies inside it, else its own directory.
             seen.add(top)
-            yield Candidate(Path(top), _display(top, root_prefix, root), True)
+            tree = root if top.startswith(root_prefix) else Path(top).parent
+            yield Candidate(Path(top), _display(top, root_prefix, root), True, top=tree)
 
 
 def _display(path: str, root_prefix: str, root: Path) -> str:

@@ -97,7 +97,9 @@ def load_unit(
             data = overrides[cand.path]
             loader = loaders.claim(cand.display, data)
             claimed: tuple[Loader, Source] | Document | None = (
-                None if loader is None else (loader, Source(cand.path, cand.display, data))
+                None
+                if loader is None
+                else (loader, Source(cand.path, cand.display, data, cand.top))
             )
         else:
             claimed = _claim(cand, config)
@@ -159,7 +161,7 @@ def _claim(cand: Candidate, config: Config) -> tuple[Loader, Source] | Document 
     loader = loaders.claim(cand.display, data)
     if loader is None:
         return None
-    return loader, Source(cand.path, cand.display, data)
+    return loader, Source(cand.path, cand.display, data, cand.top)
 
 
 def _human(size: int) -> str:
@@ -333,12 +335,12 @@ def check_buffer(path: Path, data: bytes, root: Path, config: Config) -> list[Fi
     needs them. Only the file's own findings are returned."""
     path = Path(os.path.abspath(path))
     display = display_path(path, root)
-    unit = [Candidate(path, display, True)]
+    unit = [Candidate(path, display, True, top=root)]
     grouped = tuple(ext for ldr in loaders.loaders() if ldr.GROUPED for ext in ldr.EXTENSIONS)
     if grouped and path.name.lower().endswith(grouped) and path.parent.is_dir():
         for sibling in sorted(path.parent.iterdir()):
             if sibling != path and sibling.name.lower().endswith(grouped) and sibling.is_file():
-                unit.append(Candidate(sibling, display_path(sibling, root), False))
+                unit.append(Candidate(sibling, display_path(sibling, root), False, top=root))
     engine = Engine(select_rules(config), config)
     documents, _ = load_unit(unit, config, {path: data})
     findings = engine.run(Workspace(tuple(documents), frozenset(config.own_accounts)))

@@ -36,6 +36,7 @@ class Source:
     path: Path
     display: str
     data: bytes
+    root: Path | None = None  # the scanned tree: nothing outside it is read
 
 
 class Loader(Protocol):

@@ -25,20 +25,31 @@ from iamlint.model import CredentialLiteral, Document, ParseError, Span, Suppres
 FORMAT = "terraform"
 
 
-def scan_root(source: Source) -> tuple[Path, bool]:
-    """The scanned tree a source belongs to, and whether it is known.
-
-    A display path relative to the root (`modules/iam/main.tf`) tells where
-    the root is. Otherwise only the module's own directory is trusted.
-    """
+def _display_base(source: Source) -> Path | None:
+    """The directory display paths are relative to, read off a relative
+    display path (`modules/iam/main.tf`); None when it is absolute."""
     display = PurePosixPath(source.display)
     path = Path(os.path.abspath(source.path))
     if not display.is_absolute() and ".." not in display.parts:
         depth = len(display.parts)
         if 0 < depth <= len(path.parts):
-            root = path.parents[depth - 1]
-            return root, True
-    return path.parent, False
+            return path.parents[depth - 1]
+    return None
+
+
+def scan_root(source: Source) -> tuple[Path, bool]:
+    """The scanned tree a source belongs to, and whether it is known.
+
+    The scan says so (Source.root); failing that, the directory its display
+    path is relative to. Otherwise only the module's own directory is
+    trusted.
+    """
+    if source.root is not None:
+        return Path(os.path.abspath(source.root)), True
+    base = _display_base(source)
+    if base is not None:
+        return base, True
+    return Path(os.path.abspath(source.path)).parent, False
 
 
 def load_group(sources: Sequence[Source]) -> list[Document]:
@@ -46,12 +57,13 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
         return []
     w = world()
     loc = WorldLocator(w)
-    root, relative = scan_root(sources[0])
+    root, _ = scan_root(sources[0])
+    base = _display_base(sources[0])
 
     def display(path: Path) -> str:
-        if relative:
+        if base is not None:
             try:
-                return path.relative_to(root).as_posix()
+                return path.relative_to(base).as_posix()
             except ValueError:
                 pass
         return path.as_posix()
