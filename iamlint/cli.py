@@ -226,14 +226,24 @@ def _check(args: argparse.Namespace) -> int:
             from iamlint.cache import default_cache_dir
 
             cache_dir = args.cache_dir or default_cache_dir()
-        result = scan(
-            args.paths or [Path(".")],
-            root,
-            config,
-            jobs=args.jobs,
-            shard=args.shard,
-            cache_dir=cache_dir,
-        )
+        from iamlint import progress
+
+        bar = None
+        if progress.wanted(sys.stderr):
+            bar = progress.ProgressBar(0, sys.stderr)
+        try:
+            result = scan(
+                args.paths or [Path(".")],
+                root,
+                config,
+                jobs=args.jobs,
+                shard=args.shard,
+                cache_dir=cache_dir,
+                progress=bar,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
     except UnknownRuleError as exc:
         return _error(str(exc))
     if args.write_baseline is not None:

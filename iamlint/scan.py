@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from iamlint import loaders
 from iamlint.config import Config
@@ -29,6 +30,14 @@ _SNIFF_BYTES = 64 * 1024
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 64
 _BATCH_FILES = 32
+
+
+class Progress(Protocol):
+    """Told how much work there is, then how much more is done."""
+
+    def set_total(self, files: int) -> None: ...
+
+    def advance(self, files: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -247,12 +256,14 @@ def scan(
     jobs: int | None = None,
     shard: tuple[int, int] | None = None,
     cache_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> ScanResult:
     """Check every file under `paths`; findings sorted, the same for any `jobs`.
 
     With `shard` (K, N), only the K-th of N deterministic parts of the work.
     With `cache_dir`, units whose files, configuration and rules are
-    unchanged since the last run there are not checked again."""
+    unchanged since the last run there are not checked again. `progress`
+    hears the number of files, then how many more are done as units finish."""
     engine = Engine(select_rules(config), config)
     candidates = list(
         discover(paths, root, loaders.extensions(), config.exclude, config.respect_gitignore)
@@ -260,6 +271,8 @@ def scan(
     units = plan_units(candidates, root)
     if shard is not None:
         units = [u for u in units if in_shard(u, shard)]
+    if progress is not None:
+        progress.set_total(sum(len(u) for u in units))
     cache = None
     if cache_dir is not None and not engine.needs_workspace:
         from iamlint.cache import ResultsCache
@@ -274,14 +287,20 @@ def scan(
         hit = cache.get(key) if cache is not None and key is not None else None
         if hit is not None:
             results.append(_UnitResult(hit[0], [], hit[1]))
+            if progress is not None:
+                progress.advance(len(unit))
         else:
             todo.append(unit)
             keys.append(key)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if jobs > 1 and sum(len(u) for u in todo) >= PARALLEL_THRESHOLD:
-        fresh = _run_parallel(todo, config, jobs)
+        fresh = _run_parallel(todo, config, jobs, progress)
     else:
-        fresh = _check_units(todo, config, engine)
+        fresh = []
+        for unit in todo:
+            fresh.append(_check_unit(unit, config, engine))
+            if progress is not None:
+                progress.advance(len(unit))
     results.extend(fresh)
     if cache is not None:
         for key, result in zip(keys, fresh, strict=True):
@@ -316,7 +335,12 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _run_parallel(units: list[list[Candidate]], config: Config, jobs: int) -> list[_UnitResult]:
+def _run_parallel(
+    units: list[list[Candidate]],
+    config: Config,
+    jobs: int,
+    progress: Progress | None = None,
+) -> list[_UnitResult]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -326,7 +350,13 @@ def _run_parallel(units: list[list[Candidate]], config: Config, jobs: int) -> li
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)
     ) as pool:
-        return [result for batch in pool.map(_work, _batches(units)) for result in batch]
+        batches = _batches(units)
+        out: list[_UnitResult] = []
+        for batch, results in zip(batches, pool.map(_work, batches), strict=True):
+            out.extend(results)
+            if progress is not None:
+                progress.advance(sum(len(unit) for unit in batch))
+        return out
 
 
 def check_buffer(path: Path, data: bytes, root: Path, config: Config) -> list[Finding]:
