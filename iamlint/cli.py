@@ -344,6 +344,12 @@ def _rule(rule_id: str, out: TextIO) -> int:
         return _error(f"unknown rule {rule_id!r}; `iamlint rules` lists them")
     info = cls.info()
     out.write(f"# {info.id} {info.name} ({info.severity})\n\n{info.documentation}\n")
+    if cls.options:
+        out.write(f"\nSettable under [tool.iamlint.rules.{info.id}]:\n")
+        for name, default in cls.options.items():
+            out.write(
+                f"  {name} = {json.dumps(list(default) if isinstance(default, tuple) else default)}\n"
+            )
     return EXIT_CLEAN
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from iamlint import iamdata
 from iamlint.analysis import (
     delegates_to_accounts,
     grants_access,
@@ -11,6 +12,12 @@ from iamlint.analysis import (
 )
 from iamlint.model import Policy, Statement
 from iamlint.rule import Context, Hit, Rule
+
+
+def _grants_nothing_today(service: str) -> bool:
+    """A retired service AWS still accepts but that has no actions left
+    (`catalog-user`, `zocalo`): its wildcard grants nothing."""
+    return iamdata.is_known_service(service) and not iamdata.service_actions(service)
 
 
 class ServiceWildcardAction(Rule):
@@ -46,7 +53,9 @@ class ServiceWildcardAction(Rule):
     that only limit (permissions boundaries, VPC endpoint policies). A
     resource policy statement whose principals are whole accounts (the
     account root, as in the default KMS key policy's `kms:*`) hands the
-    decision to that account's IAM policies and is not reported.
+    decision to that account's IAM policies and is not reported. Nor is
+    the wildcard of a retired service that has no actions left
+    (`catalog-user:*` in AWS's own read-only policies): it grants nothing.
 
     ## References
     - [Apply least-privilege permissions](https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege)
@@ -66,6 +75,8 @@ class ServiceWildcardAction(Rule):
         any_resource = on_any_resource(statement) is not None
         for action in statement.actions or ():
             service = service_wildcard(action)
+            if service is not None and _grants_nothing_today(service):
+                continue
             if service is not None:
                 yield Hit(
                     action.span,
