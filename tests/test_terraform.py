@@ -250,3 +250,43 @@ def test_non_ascii_lines_use_character_columns(tmp_path: Path) -> None:
     action = pol.statements[0].actions[0]  # type: ignore[index]
     line = (tmp_path / "main.tf").read_text(encoding="utf-8").splitlines()[2]
     assert action.span.line == 3 and action.span.column == line.index('"*"') + 1
+
+
+def test_try_falls_through_a_missing_attribute_but_not_an_unknown_value(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        """
+variable "statements" {
+  default = [{ sid = "A", actions = ["s3:GetObject"], resources = ["*"] }]
+}
+variable "from_outside" {}
+
+data "aws_iam_policy_document" "this" {
+  dynamic "statement" {
+    for_each = var.statements
+    content {
+      sid       = try(statement.value.sid, null)
+      actions   = try(statement.value.actions, null)
+      resources = try(statement.value.resources, null)
+      dynamic "not_principals" {
+        for_each = try(statement.value.not_principals, [])
+        content {
+          type        = not_principals.value.type
+          identifiers = not_principals.value.identifiers
+        }
+      }
+    }
+  }
+  statement {
+    actions   = try(var.from_outside.actions, ["s3:PutObject"])
+    resources = ["*"]
+  }
+}
+""",
+        encoding="utf-8",
+    )
+    (policy,) = [p for d in load_documents([tmp_path], tmp_path, Config())[0] for p in d.policies]
+    first, second = policy.statements
+    assert first.not_principals is None, "a missing attribute is an error try() skips"
+    assert [a.value for a in first.actions or ()] == ["s3:GetObject"]
+    (action,) = second.actions or ()
+    assert isinstance(action.value, Unknown), "unknown until apply: never the fallback"

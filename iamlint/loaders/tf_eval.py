@@ -115,6 +115,11 @@ class TfRef(JScalar):
         self.target = target
 
 
+# The kind of Unknown for an expression Terraform would reject (an attribute
+# a known object lacks): try() moves on to its next argument.
+MISSING = "missing"
+
+
 def unknown(text: str, start: int, end: int, kind: str = "") -> JScalar:
     return JScalar(Unknown(_clip(text), kind=kind), start, end)
 
@@ -861,11 +866,15 @@ class Evaluator:
         return value
 
     def _get(self, value: JNode, name: str, pf: PFile, whole: Node) -> JNode:
+        s, e = pf.g(whole)
         if isinstance(value, JObject):
             got = value.get(name)
             if got is not None:
                 return got
-        s, e = pf.g(whole)
+            if all(isinstance(k.value, str) for k, _ in value.pairs):
+                # A fully known object without that attribute: Terraform
+                # fails here, which try() turns into its next argument.
+                return unknown(pf.source(whole), s, e, kind=MISSING)
         return unknown(pf.source(whole), s, e)
 
     def _index(self, value: JNode, op: Node, pf: PFile, depth: int, whole: Node) -> JNode:

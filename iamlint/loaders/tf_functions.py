@@ -17,6 +17,7 @@ from iamlint.loaders.nodes import JArray, JKey, JNode, JObject, JScalar
 from iamlint.loaders.tf_eval import (
     MAX_ITEMS,
     MAX_STRING,
+    MISSING,
     DocError,
     Evaluator,
     TfJson,
@@ -50,11 +51,15 @@ def call_function(
     text = pf.source(node)
     if name == "try":
         # try() falls through on errors, not on values unknown until apply:
-        # the first argument when it is known, else unknown (never a guess).
-        if arg_nodes:
-            got = ev.ev(arg_nodes[0], pf, depth + 1)
+        # the first argument that is known, skipping those Terraform would
+        # reject; an argument unknown until apply makes the result unknown.
+        for arg in arg_nodes:
+            got = ev.ev(arg, pf, depth + 1)
             if not is_unknown(got):
                 return got
+            assert isinstance(got, JScalar) and isinstance(got.value, Unknown)
+            if got.value.kind != MISSING:
+                break
         return unknown(text, s, e)
     if name == "can":
         return unknown(text, s, e)
