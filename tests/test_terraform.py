@@ -290,3 +290,22 @@ data "aws_iam_policy_document" "this" {
     assert [a.value for a in first.actions or ()] == ["s3:GetObject"]
     (action,) = second.actions or ()
     assert isinstance(action.value, Unknown), "unknown until apply: never the fallback"
+
+
+def test_a_long_scan_does_not_keep_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iamlint.loaders import tf_world
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(
+            'resource "aws_iam_policy" "p" {\n  policy = jsonencode({Statement = []})\n}\n',
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(tf_world, "WORLD_LIMIT", 10)
+    load_documents([tmp_path / "a"], tmp_path, Config())
+    first = tf_world.world()
+    load_documents([tmp_path / "b"], tmp_path, Config())
+    assert tf_world.world() is not first, "past the limit, a unit starts a fresh World"
+    assert all(pf.display.startswith("b/") for pf in tf_world.world().files)

@@ -473,25 +473,23 @@ class Run:
                 pf, _ = self.read(directory / name)
                 if pf is not None:
                     files.append(pf)
-        module = build_module(directory, files)
+        module = build_module(self.world, directory, files)
         self.modules[directory] = module
         return module
 
 
-_module_cache: dict[tuple[Path, tuple[int, ...]], Module] = {}
-
-
-def build_module(directory: Path, files: list[PFile]) -> Module:
-    """The index of a module's files (syntax only: shared by every run)."""
+def build_module(world: World, directory: Path, files: list[PFile]) -> Module:
+    """The index of a module's files (syntax only), kept by the World that
+    holds those files so neighbouring units share it; offsets are the
+    World's, so it never outlives it."""
     key = (directory, tuple(pf.base for pf in files))
-    cached = _module_cache.get(key)
+    cached = world.modules.get(key)
     if cached is not None:
+        assert isinstance(cached, Module)
         cached.tfvars.clear()
         return cached
-    if len(_module_cache) > 512:
-        _module_cache.clear()
     module = Module(directory, files)
-    _module_cache[key] = module
+    world.modules[key] = module
     for pf in files:
         for block in file_blocks(pf):
             module.add(block)

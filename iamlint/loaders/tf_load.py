@@ -109,7 +109,7 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
     buckets: dict[str, Bucket] = {}
     if files:
         directory = files[0].path.parent
-        module = build_module(directory, files)
+        module = build_module(w, directory, files)
         run.modules[Path(os.path.normpath(directory))] = module
         read_tfvars(run, module)
         instance = Instance(run, module)

@@ -113,13 +113,21 @@ class PFile:
 
 
 class World:
-    """Every text read in this process, in one offset space."""
+    """Texts read recently, in one offset space, with what was built from
+    them (module indexes): neighbouring module directories share modules
+    (examples calling ../.. ones), so they are parsed once."""
 
     def __init__(self) -> None:
         self.files: list[PFile] = []
         self._bases: list[int] = []
         self._by_key: dict[tuple[str, int, int], PFile] = {}
         self._next = 0
+        self.modules: dict[tuple[Path, tuple[int, ...]], Any] = {}
+
+    @property
+    def size(self) -> int:
+        """Characters held."""
+        return self._next
 
     def register(self, path: Path, display: str, data: bytes, text: str) -> PFile:
         key = (str(path) + "\x00" + display, len(data), hash(data))
@@ -159,9 +167,16 @@ _world: World | None = None
 _parser: Parser | None = None
 
 
+# Past this many characters a fresh World starts, so a long scan holds a
+# bounded amount of text and parse results, not every file it has seen.
+WORLD_LIMIT = 32 * 1024 * 1024
+
+
 def world() -> World:
+    """The current World; a new one once it holds more than WORLD_LIMIT.
+    Call at the start of a unit: spans already built stay valid."""
     global _world
-    if _world is None:
+    if _world is None or _world.size > WORLD_LIMIT:
         _world = World()
     return _world
 
