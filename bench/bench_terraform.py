@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-DEFAULT = Path("/work/shared/corpus/terraform")
+DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "terraform"
 ONE_FILE = """resource "aws_iam_policy" "p" {
   name   = "p"
   policy = jsonencode({
