@@ -169,7 +169,10 @@ _parser: Parser | None = None
 
 # Past this many characters a fresh World starts, so a long scan holds a
 # bounded amount of text and parse results, not every file it has seen.
-WORLD_LIMIT = 32 * 1024 * 1024
+# Parse trees and indexes cost about 80 bytes per character (measured), so
+# 1 MiB of text keeps a worker near 100 MB while a module directory and the
+# modules it calls still fit in one World.
+WORLD_LIMIT = 1024 * 1024
 
 
 def world() -> World:
