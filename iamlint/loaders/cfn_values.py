@@ -349,18 +349,31 @@ def _moved(node: JScalar, where: JNode) -> JScalar:
     return JScalar(node.value, where.start, where.end, node.from_default)
 
 
+# Fn::Join and Fn::Sub over YAML aliases can multiply a small template
+# into megabytes; past this many characters the result is Unknown.
+MAX_JOINED = 256 * 1024
+
+
 def _joined(
     parts: list[str | Unknown], expression: str, node: JNode, from_default: bool
 ) -> JScalar:
+    total = sum(len(p) if isinstance(p, str) else len(p.expression) for p in parts)
+    if total > MAX_JOINED:
+        return JScalar(Unknown(f"{expression[:200]} (too long)"), node.start, node.end)
     merged: list[str | Unknown] = []
+    run: list[str] = []  # adjacent literal pieces, joined once (not +=)
     for part in parts:
         if isinstance(part, str):
-            if not part:
-                continue
-            if merged and isinstance(merged[-1], str):
-                merged[-1] += part
-                continue
+            run.append(part)
+            continue
+        if run:
+            text = "".join(run)
+            if text:
+                merged.append(text)
+            run = []
         merged.append(part)
+    if run and (text := "".join(run)):
+        merged.append(text)
     if all(isinstance(p, str) for p in merged):
         return JScalar(
             "".join(p for p in merged if isinstance(p, str)), node.start, node.end, from_default

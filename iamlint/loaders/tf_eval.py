@@ -425,6 +425,8 @@ class Run:
         self.steps = 0
         self.modules: dict[Path, Module | None] = {}
         self.loading: set[Path] = set()
+        # Where an expression nested deeper than MAX_DEPTH: (file, offset).
+        self.too_deep: dict[str, tuple[PFile, int]] = {}
 
     def inside(self, path: Path) -> bool:
         try:
@@ -746,6 +748,8 @@ class Evaluator:
             return self.ev_json(expr, pf, depth)
         if depth > MAX_DEPTH or run.steps > MAX_STEPS:
             s, e = pf.g(expr)
+            if depth > MAX_DEPTH:
+                run.too_deep.setdefault(pf.display, (pf, s))
             why = "too deeply nested" if depth > MAX_DEPTH else "evaluation budget exhausted"
             return unknown(f"{pf.source(expr)} ({why})", s, e)
         t = expr.type
@@ -1090,6 +1094,11 @@ class Evaluator:
         pos = 0
         quote = _QuoteState()
         for piece, where in parts:
+            if pos > MAX_STRING:
+                # Doubling locals ("${local.a}${local.a}") must not build
+                # gigabytes: past the limit the string is unknown.
+                expr = pf.source(node) if node is not None else "string"
+                return unknown(f"{_clip(expr)} (string too long)", s, e)
             if isinstance(piece, str):
                 assert isinstance(where, int)
                 segs.append((pos, where, True))
@@ -1124,8 +1133,9 @@ class Evaluator:
                 unknown_parts.append(piece.value)
             else:
                 unknown_parts.append(Unknown(_clip(pf.source(where))))
-            if pos > MAX_STRING:
-                break
+        if pos > MAX_STRING:
+            expr = pf.source(node) if node is not None else "string"
+            return unknown(f"{_clip(expr)} (string too long)", s, e)
         joined = "".join(text)
         if known:
             return TfStr(joined, s, e, joined, segs)
@@ -1524,6 +1534,9 @@ def as_document(node: JNode, depth: int = 0) -> JNode | None:
         return node.tree
     if isinstance(node, JObject):
         return node
+    if isinstance(node, JArray):
+        # A list where a document belongs (`policy = []`, concat(...)).
+        raise DocError("the policy is not a JSON document", node.start)
     if not isinstance(node, JScalar):
         return None
     if isinstance(node, TfStr):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from iamlint.loaders.nodes import JArray, JKey, JNode, JObject, JScalar
 from iamlint.loaders.tf_eval import (
     MAX_ITEMS,
+    MAX_STEPS,
     MAX_STRING,
     MISSING,
     DocError,
@@ -64,6 +65,13 @@ def call_function(
     if name == "can":
         return unknown(text, s, e)
     args = [ev.ev(a, pf, depth + 1) for a in arg_nodes]
+    # A function walks whole values (jsonencode, length, flatten): charge
+    # their size to the step budget, or nested loops over big lists run
+    # for minutes at no cost.
+    run = ev.run
+    run.steps += _weight(args, MAX_STEPS - run.steps + 1)
+    if run.steps > MAX_STEPS:
+        return unknown(f"{text} (evaluation budget exhausted)", s, e)
     if expand and args:
         last = args[-1]
         if isinstance(last, JArray):
@@ -80,6 +88,22 @@ def call_function(
     except (_Unknown, TypeError, ValueError, IndexError, KeyError, OverflowError, RecursionError):
         return unknown(text, s, e)
     return out if out is not None else unknown(text, s, e)
+
+
+def _weight(values: list[JNode], limit: int) -> int:
+    """How many nodes the values hold, counting no further than `limit`."""
+    count = 0
+    stack: list[JNode] = list(values)
+    while stack and count < limit:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, JArray):
+            stack.extend(node.items)
+        elif isinstance(node, JObject):
+            stack.extend(v for _, v in node.pairs)
+        elif isinstance(node, TfJson):
+            stack.append(node.tree)
+    return count
 
 
 class _Unknown(Exception):  # noqa: N818 - a signal, not an error
@@ -151,6 +175,9 @@ def _join(args: list[JNode], s: int, e: int) -> JNode:
     items: list[str] = []
     for lst in args[1:]:
         items.extend(_str(i) for i in _list(lst))
+    # Size first: building the result is what would exhaust memory.
+    if len(sep) * max(len(items) - 1, 0) + sum(map(len, items)) > MAX_STRING:
+        raise _Unknown
     return _string(sep.join(items), s, e)
 
 
@@ -283,6 +310,9 @@ def _format(args: list[JNode], s: int, e: int) -> JNode:
 def _replace(args: list[JNode], s: int, e: int) -> JNode:
     value, old, new = _str(args[0]), _str(args[1]), _str(args[2])
     if old.startswith("/") and old.endswith("/") and len(old) > 1:
+        raise _Unknown
+    count = len(value) + 1 if not old else value.count(old)
+    if len(value) + count * (len(new) - len(old)) > MAX_STRING:
         raise _Unknown
     return _string(value.replace(old, new), s, e)
 

@@ -10,7 +10,7 @@ from iamlint.loaders import LoadError, Source, error_document
 from iamlint.loaders.credentials import find_credentials
 from iamlint.loaders.jsonpos import JSONPosError
 from iamlint.loaders.jsonpos import parse as parse_json
-from iamlint.loaders.tf_eval import Instance, Run, build_module, read_tfvars
+from iamlint.loaders.tf_eval import MAX_DEPTH, Instance, Run, build_module, read_tfvars
 from iamlint.loaders.tf_extract import Bucket, Extractor
 from iamlint.loaders.tf_world import (
     PFile,
@@ -120,6 +120,12 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
             buckets.setdefault(first.display, Bucket()).errors.append(
                 ParseError("nesting too deep to read", Span(first.display, 1, 1, 1, 1))
             )
+
+    for shown, (_, offset) in run.too_deep.items():
+        if shown in extra:
+            # Reported like the JSON and YAML loaders do, not silently unknown.
+            message = f"nesting deeper than {MAX_DEPTH} levels: not read"
+            extra[shown][0].append(ParseError(message, loc.span(offset, offset)))
 
     for pf in files:
         errors, sups, creds = extra[pf.display]
