@@ -347,9 +347,8 @@ def _rule(rule_id: str, out: TextIO) -> int:
     if cls.options:
         out.write(f"\nSettable under [tool.iamlint.rules.{info.id}]:\n")
         for name, default in cls.options.items():
-            out.write(
-                f"  {name} = {json.dumps(list(default) if isinstance(default, tuple) else default)}\n"
-            )
+            shown = json.dumps(list(default) if isinstance(default, tuple) else default)
+            out.write(f"  {name} = {shown}\n")
     return EXIT_CLEAN
 
 
