@@ -8,7 +8,7 @@ rule built from these helpers does not fire on what it cannot see.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from iamlint.model import THIS_ACCOUNT, Condition, Policy, Principal, Statement, Unknown, Value
@@ -505,3 +505,26 @@ def delegates_to_accounts(statement: Statement) -> bool:
     return bool(principals) and all(
         p.kind == "AWS" and _names_whole_account(p.value) for p in principals
     )
+
+
+def broad_grants(
+    statement: Statement, granted: Callable[[str], tuple[str, ...]]
+) -> Iterator[tuple[Value, str]]:
+    """Action elements of an unconditioned Allow that grant some of a set of
+    sensitive actions (`granted(pattern)` names them) on every resource of
+    their type, each with a description: `'s3:Get*' grants s3:GetObject,
+    ... and 2 more`. `*` and whole-service wildcards are left to IAM101 and
+    IAM102."""
+    if not statement.is_allow or not statement.actions or not is_unconditioned(statement):
+        return
+    for action in statement.actions:
+        t = text(action)
+        if t is None or is_any_action(action) or service_wildcard(action) is not None:
+            continue
+        found = [a for a in granted(t) if broad_resource(statement, a.partition(":")[0])]
+        if not found:
+            continue
+        more = len(found) - 3
+        names = ", ".join(found[:3]) + (f" and {more} more" if more > 0 else "")
+        exact = [t.strip().lower()] == [g.lower() for g in found]
+        yield action, names if exact else f"'{t.strip()}' grants {names}"

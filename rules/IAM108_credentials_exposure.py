@@ -1,17 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 
-from iamlint.analysis import (
-    CREDENTIAL_ACTIONS,
-    broad_resource,
-    granted_among,
-    is_any_action,
-    is_unconditioned,
-    service_wildcard,
-    text,
-)
+from iamlint.analysis import CREDENTIAL_ACTIONS, broad_grants, granted_among
 from iamlint.model import Policy, Statement
 from iamlint.rule import Context, Hit, Rule
 
@@ -83,34 +74,16 @@ class CredentialsExposure(Rule):
     tags = ("least-privilege", "credentials")
 
     def check_statement(self, statement: Statement, policy: Policy, ctx: Context) -> Iterable[Hit]:
-        if not statement.is_allow or policy.kind != "identity" or not statement.actions:
+        if policy.kind != "identity":
             return
-        if not is_unconditioned(statement):
-            return
-        for action in statement.actions:
-            t = text(action)
-            if t is None:
-                continue
-            found = _granted(t)
-            if not found or is_any_action(action) or service_wildcard(action) is not None:
-                continue
-            granted = [
-                a for a in found if broad_resource(statement, a.partition(":")[0]) is not None
-            ]
-            if not granted:
-                continue
-            more = len(granted) - 3
-            names = ", ".join(granted[:3]) + (f" and {more} more" if more > 0 else "")
-            exact = [t.strip().lower()] == [g.lower() for g in granted]
-            shown = "" if exact else f"'{t.strip()}' grants "
+        for action, granted in broad_grants(statement, _granted):
             yield Hit(
                 action.span,
-                f"{shown}{names} on every resource: hands out credentials of any user,"
+                f"{granted} on every resource: hands out credentials of any user,"
                 " database or instance",
-                element=f"{statement.index}:Action:{t.strip()}",
+                element=f"{statement.index}:Action:{action.value}",
             )
 
 
-@lru_cache(maxsize=65536)
 def _granted(pattern: str) -> tuple[str, ...]:
     return granted_among(pattern, CREDENTIAL_ACTIONS)
