@@ -74,7 +74,7 @@ def main() -> int:
     base = best(compose, args.repeat)
     ours = best(load, args.repeat)
     policies = best(lambda: run([*iamlint, "policies", str(args.corpus)]), args.repeat)
-    check = best(lambda: run([*iamlint, "check", str(args.corpus)]), args.repeat)
+    check = best(lambda: run([*iamlint, "check", "--no-cache", str(args.corpus)]), args.repeat)
     print(f"corpus: {len(files)} files, {size / 2**20:.2f} MiB")
     print(f"policies found: {load.count}, unreadable files: {load.errors}")  # type: ignore[attr-defined]
     print(f"parser (CSafeLoader compose):  {base:.3f} s")
@@ -84,9 +84,9 @@ def main() -> int:
 
     small = ROOT / "tests" / "fixtures" / "loaders" / "cloudformation" / "short_forms.yaml"
     bare = best(lambda: run([python, "-c", "pass"]), args.repeat * 2)
-    one_yaml = best(lambda: run([*iamlint, "check", str(small)]), args.repeat * 2)
+    one_yaml = best(lambda: run([*iamlint, "check", "--no-cache", str(small)]), args.repeat * 2)
     one_json = small.with_name("long_forms.json")
-    one_j = best(lambda: run([*iamlint, "check", str(one_json)]), args.repeat * 2)
+    one_j = best(lambda: run([*iamlint, "check", "--no-cache", str(one_json)]), args.repeat * 2)
     print(f"python -c pass:                {bare:.3f} s  ({python})")
     print(f"iamlint check one YAML file:   {one_yaml:.3f} s  = {one_yaml / bare:.1f} x bare")
     print(f"iamlint check one JSON file:   {one_j:.3f} s  = {one_j / bare:.1f} x bare")

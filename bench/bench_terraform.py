@@ -83,7 +83,9 @@ def main() -> None:
         f"  tree-sitter parse alone {parse:.3f}s, iamlint load {load:.3f}s:"
         f" ratio {load / parse:.2f} (budget 3)"
     )
-    check = wall([sys.executable, "-m", "iamlint", "check", "--exit-zero", str(corpus)], runs=3)
+    check = wall(
+        [sys.executable, "-m", "iamlint", "check", "--no-cache", "--exit-zero", str(corpus)], runs=3
+    )
     print(f"  `iamlint check` whole process {check:.3f}s: ratio {check / parse:.2f}")
     real = subprocess.run(
         [sys.executable, "-c", "import sys; print(sys.executable)"],
@@ -94,7 +96,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "main.tf").write_text(ONE_FILE, encoding="utf-8")
         bare = wall([real, "-c", "pass"])
-        one = wall([real, "-m", "iamlint", "check", "main.tf"], cwd=Path(tmp))
+        one = wall([real, "-m", "iamlint", "check", "--no-cache", "main.tf"], cwd=Path(tmp))
     print(
         f"one .tf file: python -c pass {bare:.3f}s, iamlint check {one:.3f}s:"
         f" ratio {one / bare:.2f} (budget 8)"
