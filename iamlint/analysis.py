@@ -57,8 +57,8 @@ def matches(pattern: str, name: str) -> bool:
 
 def is_any_action(value: Value) -> bool:
     """`*` (or `*:*`): every action of every service."""
-    t = text(value)
-    return t is not None and t.strip() in ("*", "*:*")
+    v = value.value
+    return isinstance(v, str) and v.strip() in ("*", "*:*")
 
 
 def is_any_resource(value: Value) -> bool:
@@ -68,9 +68,15 @@ def is_any_resource(value: Value) -> bool:
 
 def service_wildcard(value: Value) -> str | None:
     """The service prefix when the action is a whole service (`s3:*`)."""
-    t = text(value)
-    if t is None:
+    v = value.value
+    # Most actions end in a letter: skip them without parsing (hot path).
+    if not isinstance(v, str) or not v.rstrip().endswith("*"):
         return None
+    return _service_wildcard(v)
+
+
+@lru_cache(maxsize=16384)
+def _service_wildcard(t: str) -> str | None:
     prefix, sep, rest = t.strip().partition(":")
     if sep and prefix and "*" not in prefix and "?" not in prefix and rest and set(rest) == {"*"}:
         return prefix.lower()
