@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from iamlint.analysis import CREDENTIAL_ACTIONS, broad_grants, granted_among
 from iamlint.model import Policy, Statement
@@ -85,5 +86,6 @@ class CredentialsExposure(Rule):
             )
 
 
+@lru_cache(maxsize=65536)
 def _granted(pattern: str) -> tuple[str, ...]:
     return granted_among(pattern, CREDENTIAL_ACTIONS)

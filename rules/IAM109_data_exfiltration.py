@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from iamlint.analysis import DATA_READ_ACTIONS, broad_grants, granted_among
 from iamlint.model import Policy, Statement
@@ -79,5 +80,6 @@ class DataExfiltration(Rule):
             )
 
 
+@lru_cache(maxsize=65536)
 def _granted(pattern: str) -> tuple[str, ...]:
     return granted_among(pattern, DATA_READ_ACTIONS)
