@@ -6,7 +6,10 @@ pays for nothing but the format it prints.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
+import json
+import secrets
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from iamlint.findings import Report, Severity
@@ -69,3 +72,33 @@ def tool_version(report: Report) -> str:
     from iamlint import __version__
 
     return __version__
+
+
+def write_document(document: dict[str, Any], rows: Iterable[Any], out: TextIO) -> None:
+    """Write `document` indented 2, with `rows` as the elements of its one list
+    whose value is `ROWS`, each compact on a line of its own, then a newline.
+
+    Rows are encoded and written one at a time, so a report of a million
+    findings never exists whole in memory; and json encodes in C only without
+    indentation (the indented Python path took seconds on a few thousand)."""
+    head = json.dumps(document, indent=2)
+    cut = head.index(_ROWS_TOKEN)
+    start = head.rindex("\n", 0, cut) + 1
+    indent = " " * (len(head[start:cut]) - len(head[start:cut].lstrip(" ")) + 2)
+    out.write(head[:cut])
+    out.write("[")
+    first = True
+    for row in rows:
+        out.write("\n" if first else ",\n")
+        out.write(indent)
+        out.write(json.dumps(row, separators=(", ", ": ")))
+        first = False
+    out.write("]" if first else "\n" + indent[:-2] + "]")
+    out.write(head[cut + len(_ROWS_TOKEN) :])
+    out.write("\n")
+
+
+# A string no input can contain at that place: it stands for the rows until
+# write_document splices them in.
+_ROWS_TOKEN = json.dumps(f"iamlint-rows-{secrets.token_hex(16)}")
+ROWS: str = json.loads(_ROWS_TOKEN)

@@ -8,13 +8,13 @@ to the repository through the `%SRCROOT%` base.
 
 from __future__ import annotations
 
-import json
 import os
+from itertools import chain
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from iamlint.findings import Finding, Report, RuleInfo
-from iamlint.reporters import tool_version
+from iamlint.reporters import ROWS, tool_version, write_document
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/iamlint/"
@@ -41,18 +41,15 @@ _PARSE_ERROR_SUMMARY = "An input that looks like IaC or a policy could not be re
 
 def render(report: Report, out: TextIO) -> None:
     """Write `report` to `out` as a SARIF 2.1.0 log with one run."""
-    json.dump(build(report), out, indent=2)
-    out.write("\n")
-
-
-def build(report: Report) -> dict[str, Any]:
-    """The SARIF log as plain data."""
     rules = _rules(report)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    version = tool_version(report)
+    results = (_result(f, index) for f in chain(report.findings, report.suppressed))
+    write_document(_log(report, rules, index), results, out)
 
-    results = [_result(f, index) for f in report.findings]
-    results += [_result(f, index) for f in report.suppressed]
+
+def _log(report: Report, rules: list[RuleInfo], index: dict[str, int]) -> dict[str, Any]:
+    """The log with ROWS in place of the results."""
+    version = tool_version(report)
 
     unreadable = report.unreadable
     invocation: dict[str, Any] = {"executionSuccessful": not unreadable}
@@ -80,7 +77,7 @@ def build(report: Report) -> dict[str, Any]:
         "invocations": [invocation],
         "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(report.root)}},
         "columnKind": "unicodeCodePoints",
-        "results": results,
+        "results": ROWS,
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

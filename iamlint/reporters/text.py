@@ -116,16 +116,19 @@ def _excerpt(line: str, column: int, end_column: int | None) -> tuple[str, str, 
 
 
 class _Sources:
-    """Source lines read from disk once per file; None when unavailable."""
+    """Source lines of the file at hand, read from disk once; None when
+    unavailable. Findings come sorted by path, so only the last file read is
+    kept: holding every file would hold the whole scanned tree."""
 
     def __init__(self, root: str) -> None:
         self._root = root
-        self._lines: dict[str, list[str] | None] = {}
+        self._path: str | None = None
+        self._lines: list[str] | None = None
 
     def line(self, path: str, number: int) -> str | None:
-        if path not in self._lines:
-            self._lines[path] = self._read(path)
-        lines = self._lines[path]
+        if path != self._path:
+            self._path, self._lines = path, self._read(path)
+        lines = self._lines
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
