@@ -25,10 +25,11 @@ statements, actions, resources and unresolved values (`iamlint policies`)
 as the corpus itself.
 
 For each factor, `python -m iamlint check --no-cache --exit-zero --format
-json` runs on the tree as a child process and is measured: wall time, CPU
-time, the largest single process's peak RSS (os.wait4's rusage, which
-covers the worker processes too), and the peak of the RSS (and PSS, which
-does not count pages shared by fork twice) summed over the whole process
+json` runs on the tree as a child process (bytecode cached under the work
+directory even where PYTHONDONTWRITEBYTECODE is set) and is measured: wall
+time, CPU time, the largest single process's peak RSS (os.wait4's rusage,
+which covers the worker processes too), and the peak of the RSS (and PSS,
+which does not count pages shared by fork twice) summed over the whole process
 tree, sampled from /proc every 50 ms. Files and findings come from the
 report's summary. Then factor 1 runs twice with a fresh results cache.
 
@@ -437,10 +438,23 @@ class Run:
     load: float  # 1-minute load average at the end
 
 
-def measure(cmd: Sequence[str], cwd: Path, log: Path) -> Run:
+def child_env(work: Path) -> dict[str, str]:
+    """The environment of the measured runs: bytecode cached (under the work
+    directory, not in the checkout) even where PYTHONDONTWRITEBYTECODE is set,
+    as it is for an installed iamlint; else every run compiles every module."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
+
+
+def measure(cmd: Sequence[str], work: Path, log: Path) -> Run:
+    """Run `cmd` in the work directory, stderr to `log`, and measure it."""
     with open(log, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=err, env=child_env(work)
+        )
         sampler = TreeSampler(proc.pid)
         thread = threading.Thread(target=sampler.run, daemon=True)
         thread.start()
