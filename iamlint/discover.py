@@ -18,11 +18,18 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    path: Path  # absolute
+    # A str, not a Path: a big tree has hundreds of thousands of candidates,
+    # held for the whole run, and a Path with its cached parts weighs about
+    # 500 bytes more.
+    file: str  # absolute
     display: str  # relative to the root when inside it, POSIX separators
     explicit: bool  # named on the command line
     context: bool = False  # read only so a named sibling's references resolve
     top: Path | None = None  # the scanned tree it belongs to
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -106,15 +113,13 @@ def discover(
             for found in _walk(top, top, ignore, excludes, exts, respect_gitignore):
                 if found not in seen:
                     seen.add(found)
-                    yield Candidate(
-                        Path(found), _display(found, root_prefix, root), False, top=tree
-                    )
+                    yield Candidate(found, _display(found, root_prefix, root), False, top=tree)
         elif top not in seen:
             # Named explicitly (or missing: the caller reports that). Its tree
             # is the root when it lies inside it, else its own directory.
             seen.add(top)
             tree = root if top.startswith(root_prefix) else Path(top).parent
-            yield Candidate(Path(top), _display(top, root_prefix, root), True, top=tree)
+            yield Candidate(top, _display(top, root_prefix, root), True, top=tree)
 
 
 def _display(path: str, root_prefix: str, root: Path) -> str:

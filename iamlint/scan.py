@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -69,11 +69,12 @@ def plan_units(candidates: Iterable[Candidate], root: Path | None = None) -> lis
     units: list[list[Candidate]] = []
     by_dir: dict[Path, list[Candidate]] = {}
     for cand in candidates:
-        if grouped_exts and cand.path.name.lower().endswith(grouped_exts):
-            if cand.path.parent not in by_dir:
-                by_dir[cand.path.parent] = []
-                units.append(by_dir[cand.path.parent])
-            by_dir[cand.path.parent].append(cand)
+        if grouped_exts and cand.file.lower().endswith(grouped_exts):
+            parent = cand.path.parent
+            if parent not in by_dir:
+                by_dir[parent] = []
+                units.append(by_dir[parent])
+            by_dir[parent].append(cand)
         else:
             units.append([cand])
     for directory, unit in by_dir.items():
@@ -87,7 +88,9 @@ def plan_units(candidates: Iterable[Candidate], root: Path | None = None) -> lis
         for sibling in siblings:
             wanted = sibling not in named and sibling.name.lower().endswith(grouped_exts)
             if wanted and sibling.is_file():
-                unit.append(Candidate(sibling, display_path(sibling, root), False, context=True))
+                unit.append(
+                    Candidate(str(sibling), display_path(sibling, root), False, context=True)
+                )
     return units
 
 
@@ -147,9 +150,9 @@ def _claim(cand: Candidate, config: Config) -> tuple[Loader, Source] | Document 
     """Read a file and find its loader; an unreadable file is an error document."""
     here = Span(cand.display, 1, 1, 1, 1)
     try:
-        size = os.stat(cand.path).st_size
+        size = os.stat(cand.file).st_size
         if size > config.max_file_size:
-            with open(cand.path, "rb") as fh:
+            with open(cand.file, "rb") as fh:
                 head = fh.read(_SNIFF_BYTES)
             loader = loaders.claim(cand.display, head)
             if loader is None and not cand.explicit:
@@ -159,7 +162,7 @@ def _claim(cand: Candidate, config: Config) -> tuple[Loader, Source] | Document 
                 " not scanned (see --max-file-size)"
             )
             return error_document(cand.display, loader.FORMAT if loader else "", message, here)
-        with open(cand.path, "rb") as fh:
+        with open(cand.file, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
         return error_document(cand.display, "", "no such file or directory", here)
@@ -244,7 +247,7 @@ def in_shard(unit: Sequence[Candidate], shard: tuple[int, int]) -> bool:
     unit's name (its directory for a module), the same on every machine."""
     k, n = shard
     name = unit[0].display
-    if unit[0].path.name.lower().endswith(_grouped_extensions()):
+    if unit[0].file.lower().endswith(_grouped_extensions()):
         name = name.rsplit("/", 1)[0] if "/" in name else "."
     return zlib.crc32(name.encode("utf-8")) % n == k - 1
 
@@ -279,7 +282,6 @@ def scan(
 
         rule_ids = [f"{r.id}:{engine.severity_of(r)}" for r in engine.rules]
         cache = ResultsCache(cache_dir, root, config, rule_ids)
-    shared = _SharedStrings()
     results: list[_UnitResult] = []
     todo: list[list[Candidate]] = []
     keys: list[str | None] = []
@@ -287,7 +289,7 @@ def scan(
         key = cache.key(unit) if cache is not None else None
         hit = cache.get(key) if cache is not None and key is not None else None
         if hit is not None:
-            results.append(_UnitResult(shared.findings(hit[0]), [], hit[1]))
+            results.append(_UnitResult(hit[0], [], hit[1]))
             if progress is not None:
                 progress.advance(len(unit))
         else:
@@ -295,11 +297,11 @@ def scan(
             keys.append(key)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if jobs > 1 and sum(len(u) for u in todo) >= PARALLEL_THRESHOLD:
-        fresh = _run_parallel(todo, config, jobs, shared, progress)
+        fresh = _run_parallel(todo, config, jobs, progress)
     else:
         fresh = []
         for unit in todo:
-            fresh.append(shared.result(_check_unit(unit, config, engine)))
+            fresh.append(_shared(_check_unit(unit, config, engine)))
             if progress is not None:
                 progress.advance(len(unit))
     results.extend(fresh)
@@ -308,77 +310,72 @@ def scan(
             if key is not None:
                 cache.put(key, result.findings, result.files)
         cache.save()
-    findings = [f for r in results for f in r.findings]
+    files = sum(r.files for r in results)
+    by_path: dict[str, list[Finding]] = {}
+    for r in results:
+        for f in r.findings:
+            by_path.setdefault(f.span.path, []).append(f)
     if engine.needs_workspace:
         documents = sorted((d for r in results for d in r.documents), key=lambda d: d.path)
         workspace = Workspace(tuple(documents), frozenset(config.own_accounts))
-        findings.extend(engine.run_workspace(workspace))
-    findings = _dedupe(sorted(findings, key=Finding.sort_key))
+        for f in engine.run_workspace(workspace):
+            by_path.setdefault(f.span.path, []).append(f)
+    del results, fresh
+    findings = list(_in_order(by_path))
     return ScanResult(
         tuple(f for f in findings if f.suppressed_by is None),
         tuple(f for f in findings if f.suppressed_by is not None),
         engine,
-        sum(r.files for r in results),
+        files,
     )
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    """One finding per rule and place: a JSON document that a Terraform
-    module reads with file() is also a policy file of its own, and both
-    loaders report the same element."""
-    seen: set[tuple[str, Span]] = set()
+def _in_order(by_path: dict[str, list[Finding]]) -> Iterator[Finding]:
+    """Every finding sorted, once per rule and place: a JSON document that a
+    Terraform module reads with file() is also a policy file of its own, and
+    both loaders report the same element. File by file, so that sorting
+    never holds a key for every finding of a big tree at once."""
+    for path in sorted(by_path):
+        group = by_path[path]
+        group.sort(key=Finding.sort_key)
+        seen: set[tuple[str, Span]] = set()
+        for f in group:
+            key = (f.rule_id, f.span)
+            if key not in seen:
+                seen.add(key)
+                yield f
+
+
+def _shared(result: _UnitResult) -> _UnitResult:
+    """The same result with equal strings of its findings made one object
+    (interned; the cache does the same). The main process holds every
+    finding until the report is written, and much of their text repeats (a
+    rule's message for the same action, the path of a file with many
+    findings): 2,677 distinct messages among 67,090 findings at 10 times the
+    corpus."""
+    share = sys.intern
     out = []
-    for f in findings:
-        key = (f.rule_id, f.span)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
-
-
-class _SharedStrings:
-    """Makes equal strings of findings one object. The main process holds
-    every finding until the report is written, and most of their text
-    repeats (a rule's message for the same action, the path of a file with
-    many findings): at 100 times the corpus, about 670,000 findings, sharing
-    saves a few hundred MB."""
-
-    def __init__(self) -> None:
-        self._strings: dict[str, str] = {}
-
-    def result(self, result: _UnitResult) -> _UnitResult:
-        return _UnitResult(self.findings(result.findings), result.documents, result.files)
-
-    def findings(self, findings: Iterable[Finding]) -> list[Finding]:
-        share = self._share
-        out = []
-        for f in findings:
-            s = f.span
-            span = Span(share(s.path), s.line, s.column, s.end_line, s.end_column)
-            address = None if f.address is None else share(f.address)
-            out.append(
-                Finding(
-                    share(f.rule_id),
-                    share(f.rule_name),
-                    f.severity,
-                    share(f.message),
-                    span,
-                    f.fingerprint,  # unique per finding: nothing to share
-                    address,
-                    f.suppressed_by,
-                )
+    for f in result.findings:
+        s = f.span
+        out.append(
+            Finding(
+                share(f.rule_id),
+                share(f.rule_name),
+                f.severity,
+                share(f.message),
+                Span(share(s.path), s.line, s.column, s.end_line, s.end_column),
+                f.fingerprint,  # unique per finding: nothing to share
+                None if f.address is None else share(f.address),
+                f.suppressed_by,
             )
-        return out
-
-    def _share(self, text: str) -> str:
-        return self._strings.setdefault(text, text)
+        )
+    return _UnitResult(out, result.documents, result.files)
 
 
 def _run_parallel(
     units: list[list[Candidate]],
     config: Config,
     jobs: int,
-    shared: _SharedStrings,
     progress: Progress | None = None,
 ) -> list[_UnitResult]:
     import gc
@@ -399,7 +396,7 @@ def _run_parallel(
             batches = _batches(units)
             out: list[_UnitResult] = []
             for batch, results in zip(batches, pool.map(_work, batches), strict=True):
-                out.extend(shared.result(r) for r in results)
+                out.extend(_shared(r) for r in results)
                 if progress is not None:
                     progress.advance(sum(len(unit) for unit in batch))
             return out
@@ -413,12 +410,12 @@ def check_buffer(path: Path, data: bytes, root: Path, config: Config) -> list[Fi
     needs them. Only the file's own findings are returned."""
     path = Path(os.path.abspath(path))
     display = display_path(path, root)
-    unit = [Candidate(path, display, True, top=root)]
+    unit = [Candidate(str(path), display, True, top=root)]
     grouped = tuple(ext for ldr in loaders.loaders() if ldr.GROUPED for ext in ldr.EXTENSIONS)
     if grouped and path.name.lower().endswith(grouped) and path.parent.is_dir():
         for sibling in sorted(path.parent.iterdir()):
             if sibling != path and sibling.name.lower().endswith(grouped) and sibling.is_file():
-                unit.append(Candidate(sibling, display_path(sibling, root), False, top=root))
+                unit.append(Candidate(str(sibling), display_path(sibling, root), False, top=root))
     engine = Engine(select_rules(config), config)
     documents, _ = load_unit(unit, config, {path: data})
     findings = engine.run(Workspace(tuple(documents), frozenset(config.own_accounts)))
