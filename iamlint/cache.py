@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from iamlint.discover import Candidate
 from iamlint.findings import Finding
 from iamlint.model import Span
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def default_cache_dir() -> Path:
@@ -55,6 +55,7 @@ class ResultsCache:
         self._units: dict[str, dict[str, Any]] = {}
         self._fresh_units: dict[str, dict[str, Any]] = {}
         self._fresh_files: dict[str, list[Any]] = {}
+        self._changed = False  # anything learnt that the file on disk lacks
         self._load()
 
     def _load(self) -> None:
@@ -72,15 +73,16 @@ class ResultsCache:
 
     def _file_hash(self, cand: Candidate) -> str | None:
         try:
-            st = os.stat(cand.path)
+            st = os.stat(cand.file)
         except OSError:
             return None
         known = self._files.get(cand.display)
         if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
             content_hash = str(known[2])
         else:
+            self._changed = True
             try:
-                with open(cand.path, "rb") as fh:
+                with open(cand.file, "rb") as fh:
                     content_hash = hashlib.blake2b(fh.read(), digest_size=16).hexdigest()
             except OSError:
                 return None
@@ -111,9 +113,16 @@ class ResultsCache:
 
     def put(self, key: str, findings: Sequence[Finding], files: int) -> None:
         self._fresh_units[key] = {"findings": [_row(f) for f in findings], "files": files}
+        self._changed = True
 
     def save(self) -> None:
-        """Write what this run used: entries of vanished files drop out."""
+        """Write what this run used: entries of vanished files drop out.
+        Nothing is written when the run used exactly what was there."""
+        same = len(self._fresh_units) == len(self._units) and len(self._fresh_files) == len(
+            self._files
+        )
+        if same and not self._changed:
+            return
         data = {"format": CACHE_FORMAT, "files": self._fresh_files, "units": self._fresh_units}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,12 +151,33 @@ def _code_stamp() -> str:
     return _digest(*stamps)
 
 
-def _row(f: Finding) -> dict[str, Any]:
-    row = asdict(f)
-    row["span"] = list(f.span)
-    return row
+def _row(f: Finding) -> list[Any]:
+    # A list, not an object: a cached run decodes every finding of the tree.
+    return [
+        f.rule_id,
+        f.rule_name,
+        f.severity,
+        f.message,
+        *f.span,
+        f.fingerprint,
+        f.address,
+        f.suppressed_by,
+    ]
 
 
-def _finding(row: dict[str, Any]) -> Finding:
-    span = Span(*row["span"])
-    return Finding(**{**row, "span": span})
+def _finding(row: list[Any]) -> Finding:
+    # Interned as the scan does for fresh findings (scan._shared): a big
+    # tree's findings repeat their messages and paths.
+    rule_id, name, severity, message, path, line, column, end_line, end_column = row[:9]
+    fingerprint, address, suppressed_by = row[9:]
+    intern = sys.intern
+    return Finding(
+        intern(rule_id),
+        intern(name),
+        severity,
+        intern(message),
+        Span(intern(path), line, column, end_line, end_column),
+        fingerprint,
+        None if address is None else intern(address),
+        suppressed_by,
+    )

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import iamlint
 from iamlint.findings import Finding, Report, RuleInfo, Severity
@@ -655,3 +657,38 @@ def test_sarif_relative_uris_are_percent_encoded() -> None:
         {"uri": "a%3Ab/100%25/x%20y.json", "uriBaseId": "%SRCROOT%"},
         {"uri": "caf%C3%A9/p.json", "uriBaseId": "%SRCROOT%"},
     ]
+
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rule_name=_text,
+    message=_text,
+    path=_text,
+    address=st.none() | _text,
+    reason=st.none() | _text,
+    numbers=st.tuples(*[st.integers(min_value=-1, max_value=10**9)] * 4),
+    suppressed=st.booleans(),
+)
+def test_json_rows_are_what_the_json_encoder_writes(
+    rule_name: str,
+    message: str,
+    path: str,
+    address: str | None,
+    reason: str | None,
+    numbers: tuple[int, int, int, int],
+    suppressed: bool,
+) -> None:
+    # The JSON reporter builds each row by hand for speed; it must be byte for
+    # byte what the standard encoder makes of the documented object.
+    from iamlint.reporters import encode_row
+    from iamlint.reporters.json_report import _finding, _row
+
+    finding = Finding(
+        "IAM101", rule_name, "high", message, Span(path, *numbers), "ab12", address, reason
+    )
+    assert _row(finding, suppressed=suppressed) == encode_row(
+        _finding(finding, suppressed=suppressed)
+    )

@@ -74,9 +74,10 @@ def tool_version(report: Report) -> str:
     return __version__
 
 
-def write_document(document: dict[str, Any], rows: Iterable[Any], out: TextIO) -> None:
-    """Write `document` indented 2, with `rows` as the elements of its one list
-    whose value is `ROWS`, each compact on a line of its own, then a newline.
+def write_document(document: dict[str, Any], rows: Iterable[str], out: TextIO) -> None:
+    """Write `document` indented 2, with `rows` (JSON text, see encode_row)
+    as the elements of its one list whose value is `ROWS`, each on a line of
+    its own, then a newline.
 
     Rows are encoded and written one at a time, so a report of a million
     findings never exists whole in memory; and json encodes in C only without
@@ -91,12 +92,15 @@ def write_document(document: dict[str, Any], rows: Iterable[Any], out: TextIO) -
     for row in rows:
         out.write("\n" if first else ",\n")
         out.write(indent)
-        out.write(json.dumps(row, separators=(", ", ": ")))
+        out.write(row)
         first = False
     out.write("]" if first else "\n" + indent[:-2] + "]")
     out.write(head[cut + len(_ROWS_TOKEN) :])
     out.write("\n")
 
+
+# One encoder for every row: json.dumps with separators builds a new one per call.
+encode_row = json.JSONEncoder(separators=(", ", ": ")).encode
 
 # A string no input can contain at that place: it stands for the rows until
 # write_document splices them in.

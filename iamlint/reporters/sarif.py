@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from iamlint.findings import Finding, Report, RuleInfo
-from iamlint.reporters import ROWS, tool_version, write_document
+from iamlint.reporters import ROWS, encode_row, tool_version, write_document
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/iamlint/"
@@ -43,7 +43,7 @@ def render(report: Report, out: TextIO) -> None:
     """Write `report` to `out` as a SARIF 2.1.0 log with one run."""
     rules = _rules(report)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    results = (_result(f, index) for f in chain(report.findings, report.suppressed))
+    results = (encode_row(_result(f, index)) for f in chain(report.findings, report.suppressed))
     write_document(_log(report, rules, index), results, out)
 
 
