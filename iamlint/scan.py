@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from iamlint import loaders
 from iamlint.config import Config
@@ -25,6 +25,9 @@ from iamlint.engine import Engine, select_rules
 from iamlint.findings import Finding
 from iamlint.loaders import Loader, Source, error_document
 from iamlint.model import Document, Span, Workspace
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 _SNIFF_BYTES = 64 * 1024
 # Below this many files, starting worker processes costs more than it saves.
@@ -268,42 +271,48 @@ def scan(
     unchanged since the last run there are not checked again. `progress`
     hears the number of files, then how many more are done as units finish."""
     engine = Engine(select_rules(config), config)
-    candidates = list(
-        discover(paths, root, loaders.extensions(), config.exclude, config.respect_gitignore)
-    )
-    units = plan_units(candidates, root)
-    if shard is not None:
-        units = [u for u in units if in_shard(u, shard)]
-    if progress is not None:
-        progress.set_total(sum(len(u) for u in units))
-    cache = None
-    if cache_dir is not None and not engine.needs_workspace:
-        from iamlint.cache import ResultsCache
-
-        rule_ids = [f"{r.id}:{engine.severity_of(r)}" for r in engine.rules]
-        cache = ResultsCache(cache_dir, root, config, rule_ids)
-    results: list[_UnitResult] = []
-    todo: list[list[Candidate]] = []
-    keys: list[str | None] = []
-    for unit in units:
-        key = cache.key(unit) if cache is not None else None
-        hit = cache.get(key) if cache is not None and key is not None else None
-        if hit is not None:
-            results.append(_UnitResult(hit[0], [], hit[1]))
-            if progress is not None:
-                progress.advance(len(unit))
-        else:
-            todo.append(unit)
-            keys.append(key)
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    if jobs > 1 and sum(len(u) for u in todo) >= PARALLEL_THRESHOLD:
-        fresh = _run_parallel(todo, config, jobs, progress)
-    else:
-        fresh = []
-        for unit in todo:
-            fresh.append(_shared(_check_unit(unit, config, engine)))
-            if progress is not None:
-                progress.advance(len(unit))
+    with _Workers(config, jobs) as workers:
+        if jobs > 1 and any(p.is_dir() for p in paths):
+            # Fork now, while this process holds only code: a worker forked
+            # after discovery starts with a copy of the list of files (about
+            # 100 MiB at 240,000 files), and holds it to the end.
+            workers.start()
+        candidates = list(
+            discover(paths, root, loaders.extensions(), config.exclude, config.respect_gitignore)
+        )
+        units = plan_units(candidates, root)
+        if shard is not None:
+            units = [u for u in units if in_shard(u, shard)]
+        if progress is not None:
+            progress.set_total(sum(len(u) for u in units))
+        cache = None
+        if cache_dir is not None and not engine.needs_workspace:
+            from iamlint.cache import ResultsCache
+
+            rule_ids = [f"{r.id}:{engine.severity_of(r)}" for r in engine.rules]
+            cache = ResultsCache(cache_dir, root, config, rule_ids)
+        results: list[_UnitResult] = []
+        todo: list[list[Candidate]] = []
+        keys: list[str | None] = []
+        for unit in units:
+            key = cache.key(unit) if cache is not None else None
+            hit = cache.get(key) if cache is not None and key is not None else None
+            if hit is not None:
+                results.append(_UnitResult(hit[0], [], hit[1]))
+                if progress is not None:
+                    progress.advance(len(unit))
+            else:
+                todo.append(unit)
+                keys.append(key)
+        if jobs > 1 and sum(len(u) for u in todo) >= PARALLEL_THRESHOLD:
+            fresh = workers.run(todo, progress)
+        else:
+            fresh = []
+            for unit in todo:
+                fresh.append(_shared(_check_unit(unit, config, engine)))
+                if progress is not None:
+                    progress.advance(len(unit))
     results.extend(fresh)
     if cache is not None:
         for key, result in zip(keys, fresh, strict=True):
@@ -372,36 +381,58 @@ def _shared(result: _UnitResult) -> _UnitResult:
     return _UnitResult(out, result.documents, result.files)
 
 
-def _run_parallel(
-    units: list[list[Candidate]],
-    config: Config,
-    jobs: int,
-    progress: Progress | None = None,
-) -> list[_UnitResult]:
-    import gc
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class _Workers:
+    """Worker processes, started ahead (start) or on first use (run)."""
 
-    # fork shares the already imported rules and data; elsewhere, spawn.
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
-    # A collection in a forked worker writes to every object it inherited
-    # (the imported rules and data, the list of files), copying their pages:
-    # frozen objects are left alone, so the pages stay shared.
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(config,)
-        ) as pool:
-            batches = _batches(units)
-            out: list[_UnitResult] = []
-            for batch, results in zip(batches, pool.map(_work, batches), strict=True):
-                out.extend(_shared(r) for r in results)
-                if progress is not None:
-                    progress.advance(sum(len(unit) for unit in batch))
-            return out
-    finally:
-        gc.unfreeze()
+    def __init__(self, config: Config, jobs: int) -> None:
+        self._config = config
+        self._jobs = jobs
+        self._pool: Executor | None = None
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(self) -> None:
+        if self._pool is not None:
+            return
+        import gc
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork shares the already imported rules and data; elsewhere, spawn.
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
+        self._pool = ProcessPoolExecutor(
+            max_workers=self._jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(self._config,),
+        )
+        # A collection in a forked worker writes to every object it inherited
+        # (the imported rules and data), copying their pages: frozen objects
+        # are left alone, so the pages stay shared. With fork, the first
+        # task starts every worker.
+        gc.freeze()
+        try:
+            self._pool.submit(int)
+        finally:
+            gc.unfreeze()
+
+    def run(
+        self, units: list[list[Candidate]], progress: Progress | None = None
+    ) -> list[_UnitResult]:
+        self.start()
+        assert self._pool is not None
+        batches = _batches(units)
+        out: list[_UnitResult] = []
+        for batch, results in zip(batches, self._pool.map(_work, batches), strict=True):
+            out.extend(_shared(r) for r in results)
+            if progress is not None:
+                progress.advance(sum(len(unit) for unit in batch))
+        return out
 
 
 def check_buffer(path: Path, data: bytes, root: Path, config: Config) -> list[Finding]:

@@ -1161,7 +1161,7 @@ def test_parallel_run_reports_errors_exactly_as_a_serial_one(
         return real_check(self, statement, policy, ctx)
 
     parallel_runs = []
-    real_parallel = iamlint.scan._run_parallel
+    real_parallel = iamlint.scan._Workers.run
 
     def spy(*args: Any) -> Any:
         parallel_runs.append(args)
@@ -1169,7 +1169,7 @@ def test_parallel_run_reports_errors_exactly_as_a_serial_one(
 
     monkeypatch.setattr(json_loader, "load", load)
     monkeypatch.setattr(rule, "check_statement", check_statement)
-    monkeypatch.setattr(iamlint.scan, "_run_parallel", spy)
+    monkeypatch.setattr(iamlint.scan._Workers, "run", spy)
     serial = run(tmp_path, "check", "--format", "json", "--no-cache", "--jobs", "1")
     assert not parallel_runs
     parallel = run(tmp_path, "check", "--format", "json", "--no-cache", "--jobs", "2")
