@@ -1,15 +1,21 @@
 """Terraform loader speed, as ratios measured in one run (no assertions).
 
-    python bench/bench_terraform.py [CORPUS]
-
 1. corpus: iamlint's load of every .tf file against tree-sitter alone
    parsing the same files (budget: 3x);
 2. one .tf file, whole process (`iamlint check`), against a bare
-   `python -c pass` with the real interpreter binary (budget: 8x).
+   `python -c pass` with the real interpreter binary (budget: 8x);
+3. with `--checkov PATH` (a checkov executable, in a virtualenv of its own:
+   it is not a dependency), checkov on the same files against the whole
+   `iamlint check` process (budget: iamlint at least 100 times faster).
+
+    python bench/bench_terraform.py [CORPUS] [--checkov PATH]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -71,8 +77,47 @@ def wall(cmd: list[str], cwd: Path | None = None, runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def checkov(executable: str, corpus: Path) -> tuple[float, int]:
+    """One checkov run over the corpus's Terraform: seconds, failed checks.
+    Only IAM is our business, but checkov has no cheaper way to read every
+    file, so all its Terraform checks run, as a user would run it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false")
+        t = time.perf_counter()
+        subprocess.run(
+            [
+                executable,
+                "--directory",
+                str(corpus),
+                "--framework",
+                "terraform",
+                "--quiet",
+                "--compact",
+                "--skip-download",
+                "--output",
+                "json",
+                "--output-file-path",
+                tmp,
+            ],
+            capture_output=True,
+            check=False,
+            env=env,
+        )
+        dt = time.perf_counter() - t
+        failed = 0
+        for report in Path(tmp).glob("*.json"):
+            data = json.loads(report.read_text(encoding="utf-8"))
+            for run in data if isinstance(data, list) else [data]:
+                failed += len(run.get("results", {}).get("failed_checks", []))
+    return dt, failed
+
+
 def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--checkov", help="a checkov executable to compare with")
+    args = parser.parse_args()
+    corpus = args.corpus
     files = sorted(corpus.rglob("*.tf"))
     parse = min(parse_only(files) for _ in range(3))
     runs = [load_corpus(corpus) for _ in range(3)]
@@ -87,6 +132,12 @@ def main() -> None:
         [sys.executable, "-m", "iamlint", "check", "--no-cache", "--exit-zero", str(corpus)], runs=3
     )
     print(f"  `iamlint check` whole process {check:.3f}s: ratio {check / parse:.2f}")
+    if args.checkov:
+        seconds, failed = checkov(args.checkov, corpus)
+        print(
+            f"  checkov {seconds:.1f}s ({failed} failed checks, all its Terraform"
+            f" checks): iamlint {seconds / check:.0f} times faster (budget 100)"
+        )
     real = subprocess.run(
         [sys.executable, "-c", "import sys; print(sys.executable)"],
         capture_output=True,
