@@ -187,6 +187,7 @@ def test_for_each_literal_expands_count_zero_is_skipped() -> None:
         'aws_iam_policy.per_team["ops"]',
         'aws_iam_policy.per_team["dev"]',
         "aws_iam_policy.counted",
+        "data.aws_iam_policy_document.maybe",
     }
     ops = found['aws_iam_policy.per_team["ops"]'].statements[0].actions[0]  # type: ignore[index]
     assert (ops.value, ops.span.line) == ("ec2:*", 3)

@@ -179,7 +179,8 @@ class Extractor:
             b for b in module.order if b.type == "data" and b.labels[0] == "aws_iam_policy_document"
         ]
         for block in docs:
-            inst.doc(block.labels[1], block.start, block.end, mark=False)
+            if not _count_zero(inst, block):
+                inst.doc(block.labels[1], block.start, block.end, mark=False)
         for block in docs:
             key = f"data.aws_iam_policy_document.{block.labels[1]}"
             if key in inst.consumed or _count_zero(inst, block):
