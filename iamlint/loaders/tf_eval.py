@@ -427,14 +427,24 @@ class Run:
         self.loading: set[Path] = set()
         # Where an expression nested deeper than MAX_DEPTH: (file, offset).
         self.too_deep: dict[str, tuple[PFile, int]] = {}
+        self._inside: dict[str, bool] = {}
+        self._real_root: Path | None = None
 
     def inside(self, path: Path) -> bool:
-        try:
-            real = path.resolve()
-            real.relative_to(self.root.resolve())
-        except (OSError, ValueError, RuntimeError):
-            return False
-        return True
+        # Asked for every file and module a unit reads; resolving is a
+        # system call per path component, so answers are kept for the run.
+        key = str(path)
+        known = self._inside.get(key)
+        if known is None:
+            try:
+                if self._real_root is None:
+                    self._real_root = self.root.resolve()
+                path.resolve().relative_to(self._real_root)
+                known = True
+            except (OSError, ValueError, RuntimeError):
+                known = False
+            self._inside[key] = known
+        return known
 
     def read(self, path: Path) -> tuple[PFile | None, str]:
         """A file inside the scanned tree, registered; or None and why not."""
