@@ -1406,6 +1406,8 @@ def test_terraform_file_and_templatefile_never_read_outside_the_tree(tmp_path: P
         (tmp_path / "scan" / "mod").mkdir(parents=True)
         (tmp_path / "scan" / "mod" / "link.json").symlink_to(tmp_path / "outside.json")
         calls["link"] = 'file("${path.module}/link.json")'
+        (tmp_path / "scan" / "mod" / "linkdir").symlink_to(tmp_path, target_is_directory=True)
+        calls["dir_link"] = 'file("${path.module}/linkdir/outside.json")'
     except (OSError, NotImplementedError):
         pass  # no symlinks on this platform
     text = "".join(

@@ -427,24 +427,27 @@ class Run:
         self.loading: set[Path] = set()
         # Where an expression nested deeper than MAX_DEPTH: (file, offset).
         self.too_deep: dict[str, tuple[PFile, int]] = {}
-        self._inside: dict[str, bool] = {}
-        self._real_root: Path | None = None
+        self._real_dirs: dict[str, str] = {}
+        self._real_root: str | None = None
 
     def inside(self, path: Path) -> bool:
-        # Asked for every file and module a unit reads; resolving is a
-        # system call per path component, so answers are kept for the run.
-        key = str(path)
-        known = self._inside.get(key)
-        if known is None:
-            try:
-                if self._real_root is None:
-                    self._real_root = self.root.resolve()
-                path.resolve().relative_to(self._real_root)
-                known = True
-            except (OSError, ValueError, RuntimeError):
-                known = False
-            self._inside[key] = known
-        return known
+        """Does `path`, symlinks resolved, lie inside the scanned tree?"""
+        # Asked for every file and module directory a unit reads, and
+        # resolving costs a system call per path component: directories
+        # are resolved once per run, a file only when it is a symlink.
+        try:
+            if self._real_root is None:
+                self._real_root = os.path.realpath(self.root)
+            parent, name = os.path.split(os.path.abspath(path))
+            real_parent = self._real_dirs.get(parent)
+            if real_parent is None:
+                real_parent = self._real_dirs[parent] = os.path.realpath(parent)
+            real = os.path.join(real_parent, name)
+            if os.path.islink(real):
+                real = os.path.realpath(real)
+        except (OSError, ValueError):
+            return False
+        return real == self._real_root or real.startswith(self._real_root.rstrip(os.sep) + os.sep)
 
     def read(self, path: Path) -> tuple[PFile | None, str]:
         """A file inside the scanned tree, registered; or None and why not."""
