@@ -919,6 +919,20 @@ class Evaluator:
         s, e = pf.g(whole)
         return unknown(pf.source(whole), s, e)
 
+    def _key(self, op: Node, pf: PFile, depth: int) -> str | None:
+        """The key of an index operator when it is a known string or number."""
+        inner = op.children[0]
+        if inner.type == "legacy_index":
+            return pf.source(inner)[1:].strip() or None
+        exprs = [c for c in inner.named_children if c.type == "expression"]
+        if not exprs:
+            return None
+        k = self.ev(exprs[0], pf, depth)
+        value = k.value if isinstance(k, JScalar) else None
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+        return None
+
     def _splat(self, value: JNode, op: Node, pf: PFile, depth: int, whole: Node) -> JNode:
         inner = op.children[0]
         ops = [c for c in inner.named_children if c.type in ("get_attr", "index")]
@@ -996,6 +1010,12 @@ class Evaluator:
         text = pf.source(whole)
         target = f"{inst.prefix}{type_}.{name}"
         block = inst.module.resources.get(f"{type_}.{name}")
+        if ops and ops[0].type == "index":
+            # `aws_iam_user.team["ana"]`: the address of that one instance,
+            # as the extractor names the instances of a literal for_each.
+            key = self._key(ops[0], pf, depth)
+            if key is not None:
+                target += f'["{key}"]'
         while ops and ops[0].type in ("index", "splat"):
             ops = ops[1:]
         if block is None or not ops or ops[0].type != "get_attr":

@@ -304,29 +304,43 @@ class Extractor:
         b: Bindings,
         identities: dict[str, IdentityBuilder],
         by_name: dict[tuple[str, str], str],
+        block: Block | None = None,
     ) -> list[tuple[str | None, JNode]]:
-        """The identities an attribute names: (address or None, its value)."""
+        """The identities an attribute of `block` names: (address or None,
+        its value)."""
         if attr is None:
             return []
         value = inst.eval(attr, b)
         if value is None:
             return []
         items = value.items if isinstance(value, JArray) else [value]
-        refs = ref_targets(inst, attr.expr, attr.pf, f"aws_iam_{kind}", 0)
+        prefix = f"aws_iam_{kind}"
+        refs = ref_targets(inst, attr.expr, attr.pf, prefix, 0)
+        each = block.attr("for_each") if block is not None else None
+        if not refs and each is not None:
+            # `for_each = aws_iam_user.team` with `user = each.value.name`
+            refs = ref_targets(inst, each.expr, each.pf, prefix, 0)
         out: list[tuple[str | None, JNode]] = []
         for i, item in enumerate(items):
             address = None
             if isinstance(item, JScalar) and isinstance(item.value, str):
                 address = by_name.get((kind, item.value))
             if address is None and isinstance(item, TfRef):
-                address = _strip_index(item.target)
+                address = item.target
             if address is None and len(refs) == len(items):
                 address = refs[i]
             if address is None and len(items) == 1 and len(refs) == 1:
                 address = refs[0]
             if address is not None and address not in identities:
-                matches = [a for a in identities if _strip_index(a) == address]
-                address = matches[0] if len(matches) == 1 else None
+                # The whole of a for_each or count resource (`[for u in
+                # aws_iam_user.team : u.name]`, or a key not known here):
+                # every instance of it.
+                base = _strip_index(address)
+                matches = [a for a in identities if _strip_index(a) == base]
+                if matches:
+                    out.extend((a, item) for a in matches)
+                    continue
+                address = None
             out.append((address, item))
         return out
 
@@ -362,7 +376,9 @@ class Extractor:
         if type_ in INLINE_POLICIES:
             kind, attr_name = INLINE_POLICIES[type_]
             for address, b in self.instances(inst, block):
-                found = self.targets(inst, block.attr(attr_name), kind, b, identities, by_name)
+                found = self.targets(
+                    inst, block.attr(attr_name), kind, b, identities, by_name, block
+                )
                 owner = found[0][0] if found else None
                 name_node = inst.eval(block.attr("name"), b)
                 policy = self.policy(
@@ -390,7 +406,7 @@ class Extractor:
                 if arn is None:
                     continue
                 for owner, _ in self.targets(
-                    inst, block.attr(attr_name), kind, b, identities, by_name
+                    inst, block.attr(attr_name), kind, b, identities, by_name, block
                 ):
                     if owner is not None:
                         identities[owner].managed.append(self.ref(arn, inst, address))
@@ -402,23 +418,31 @@ class Extractor:
                     continue
                 for kind, attr_name in (("user", "users"), ("group", "groups"), ("role", "roles")):
                     for owner, _ in self.targets(
-                        inst, block.attr(attr_name), kind, b, identities, by_name
+                        inst, block.attr(attr_name), kind, b, identities, by_name, block
                     ):
                         if owner is not None:
                             identities[owner].managed.append(self.ref(arn, inst, address))
             return
         if type_ == "aws_iam_user_group_membership":
             for _, b in self.instances(inst, block):
-                users = self.targets(inst, block.attr("user"), "user", b, identities, by_name)
-                groups = self.targets(inst, block.attr("groups"), "group", b, identities, by_name)
+                users = self.targets(
+                    inst, block.attr("user"), "user", b, identities, by_name, block
+                )
+                groups = self.targets(
+                    inst, block.attr("groups"), "group", b, identities, by_name, block
+                )
                 for owner, _ in users:
                     if owner is not None:
                         identities[owner].groups.extend(self.group_value(g) for g in groups)
             return
         if type_ == "aws_iam_group_membership":
             for _, b in self.instances(inst, block):
-                groups = self.targets(inst, block.attr("group"), "group", b, identities, by_name)
-                users = self.targets(inst, block.attr("users"), "user", b, identities, by_name)
+                groups = self.targets(
+                    inst, block.attr("group"), "group", b, identities, by_name, block
+                )
+                users = self.targets(
+                    inst, block.attr("users"), "user", b, identities, by_name, block
+                )
                 for owner, _ in users:
                     if owner is not None:
                         identities[owner].groups.extend(self.group_value(g) for g in groups)
@@ -426,7 +450,7 @@ class Extractor:
         if type_ == "aws_iam_user_login_profile":
             for _, b in self.instances(inst, block):
                 for owner, _ in self.targets(
-                    inst, block.attr("user"), "user", b, identities, by_name
+                    inst, block.attr("user"), "user", b, identities, by_name, block
                 ):
                     if owner is not None:
                         identities[owner].login = True
