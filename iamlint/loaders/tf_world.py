@@ -100,8 +100,11 @@ class PFile:
 
     def source(self, node: Node) -> str:
         """The source text of a node."""
-        start = max(node.start_byte - self.delta, 0)
-        return self.data[start : node.end_byte - self.delta].decode("utf-8", errors="replace")
+        delta = self.delta
+        if not delta:  # the common case, and a hot path of the evaluator
+            return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        start = max(node.start_byte - delta, 0)
+        return self.data[start : node.end_byte - delta].decode("utf-8", "replace")
 
     def position(self, offset: int) -> tuple[int, int]:
         return self._lines.position(offset)
