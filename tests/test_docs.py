@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +57,25 @@ def test_sarif_rule_help_is_the_docstring() -> None:
     for rule in RULES:
         assert by_id[rule.id]["help"]["markdown"] == rule.documentation()
         assert by_id[rule.id]["shortDescription"]["text"] == rule.info().summary
+
+
+def test_the_example_project_reports_what_the_readme_says() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "iamlint", "check", "--no-cache", "--format", "json", "examples/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    found = {(f["path"], f["rule"]) for f in json.loads(proc.stdout)["findings"]}
+    assert found == {
+        ("examples/policies/breakglass-admin.json", "IAM101"),  # administrator grant
+        ("examples/policies/ci-deployer.json", "IAM102"),  # s3:*
+        ("examples/policies/ci-deployer.json", "IAM106"),
+        ("examples/policies/website-bucket-policy.json", "IAM205"),  # public bucket
+        ("examples/terraform/main.tf", "IAM203"),  # any repository may assume
+        ("examples/terraform/main.tf", "IAM107"),  # UpdateFunctionCode + PassRole
+        ("examples/terraform/main.tf", "IAM106"),
+        ("examples/cloudformation/queue.yaml", "IAM501"),  # misspelt action
+    }
