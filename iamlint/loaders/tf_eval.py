@@ -768,9 +768,14 @@ class Evaluator:
         t = expr.type
         if t == "expression":
             children = expr.children
-            if len(children) == 1:
-                return self.ev(children[0], pf, depth + 1)
-            return self.seq(children, pf, depth + 1, expr)
+            if len(children) != 1:
+                return self.seq(children, pf, depth + 1, expr)
+            # Half the nodes evaluated are such one-child wrappers: unwrap
+            # here rather than through another call.
+            expr, depth = children[0], depth + 1
+            t = expr.type
+            if depth > MAX_DEPTH or t == "expression":
+                return self.ev(expr, pf, depth)
         if t == "literal_value":
             return self.literal(expr.children[0], pf)
         if t in ("numeric_lit", "bool_lit", "null_lit", "string_lit"):
