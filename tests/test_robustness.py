@@ -1408,6 +1408,11 @@ def test_terraform_file_and_templatefile_never_read_outside_the_tree(tmp_path: P
         calls["link"] = 'file("${path.module}/link.json")'
         (tmp_path / "scan" / "mod" / "linkdir").symlink_to(tmp_path, target_is_directory=True)
         calls["dir_link"] = 'file("${path.module}/linkdir/outside.json")'
+        # deep/.. is tmp_path for the system (outside.json is the secret),
+        # scan/mod for a check that reads the path as text
+        (tmp_path / "scan" / "mod" / "deep").symlink_to(tmp_path / "sub", target_is_directory=True)
+        (tmp_path / "sub").mkdir()
+        calls["dot_dot_link"] = 'file("${path.module}/deep/../outside.json")'
     except (OSError, NotImplementedError):
         pass  # no symlinks on this platform
     text = "".join(

@@ -310,3 +310,26 @@ def test_a_long_scan_does_not_keep_every_file(
     load_documents([tmp_path / "b"], tmp_path, Config())
     assert tf_world.world() is not first, "past the limit, a unit starts a fresh World"
     assert all(pf.display.startswith("b/") for pf in tf_world.world().files)
+
+
+def test_collections_link_all_their_instances_only_when_unfiltered() -> None:
+    docs = load("collections")
+    identities = {i.address: i for d in docs for i in d.identities}
+    groups = {a: [g.value for g in i.groups] for a, i in identities.items() if i.kind == "user"}
+    assert groups == {
+        'aws_iam_user.team["ana"]': ["aws_iam_group.devs"],
+        'aws_iam_user.team["bo"]': ["aws_iam_group.devs"],
+        'aws_iam_user.crew["cy"]': [],  # filtered for_each
+        'aws_iam_user.crew["di"]': [],
+        'aws_iam_user.band["ed"]': [],  # filtered for expression, unknown key
+        'aws_iam_user.band["flo"]': [],
+    }
+    inline = {a: [p.address for p in i.inline_policies] for a, i in identities.items()}
+    assert {a: p for a, p in inline.items() if p} == {
+        "aws_iam_role.worker": ["aws_iam_role_policy.worker"]  # worker[0]: the count resource
+    }
+    (attached,) = identities['aws_iam_user.team["ana"]'].managed_policies
+    assert attached.target == "aws_iam_policy.per_team"  # rules look it up without the key
+    found = policies(docs)
+    assert "aws_iam_user_policy.team" in found  # over a collection: standalone
+    assert "data.aws_iam_policy_document.base" in found  # its only user has count = 0

@@ -438,13 +438,18 @@ class Run:
         try:
             if self._real_root is None:
                 self._real_root = os.path.realpath(self.root)
-            parent, name = os.path.split(os.path.abspath(path))
-            real_parent = self._real_dirs.get(parent)
-            if real_parent is None:
-                real_parent = self._real_dirs[parent] = os.path.realpath(parent)
-            real = os.path.join(real_parent, name)
-            if os.path.islink(real):
-                real = os.path.realpath(real)
+            if ".." in path.parts:
+                # The system resolves `link/..` through the link, while
+                # abspath would just drop both: only realpath is faithful.
+                real = os.path.realpath(path)
+            else:
+                parent, name = os.path.split(os.path.abspath(path))
+                real_parent = self._real_dirs.get(parent)
+                if real_parent is None:
+                    real_parent = self._real_dirs[parent] = os.path.realpath(parent)
+                real = os.path.join(real_parent, name)
+                if os.path.islink(real):
+                    real = os.path.realpath(real)
         except (OSError, ValueError):
             return False
         return real == self._real_root or real.startswith(self._real_root.rstrip(os.sep) + os.sep)
@@ -774,7 +779,8 @@ class Evaluator:
             # here rather than through another call.
             expr, depth = children[0], depth + 1
             t = expr.type
-            if depth > MAX_DEPTH or t == "expression":
+            run.steps += 1  # as the call it saves would have counted
+            if depth > MAX_DEPTH or run.steps > MAX_STEPS or t == "expression":
                 return self.ev(expr, pf, depth)
         if t == "literal_value":
             return self.literal(expr.children[0], pf)

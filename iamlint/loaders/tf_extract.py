@@ -293,7 +293,9 @@ class Extractor:
     def ref(self, node: JNode, inst: Instance, address: str | None = None) -> PolicyRef:
         target = None
         if isinstance(node, TfRef) and ".aws_iam_policy." in "." + node.target:
-            target = node.target
+            # Without the instance key: rules find policies by address, and
+            # a policy whose for_each is not literal has an address without one.
+            target = _strip_index(node.target)
         return PolicyRef(self.value(node), target=target, address=address)
 
     def targets(
@@ -317,9 +319,12 @@ class Extractor:
         prefix = f"aws_iam_{kind}"
         refs = ref_targets(inst, attr.expr, attr.pf, prefix, 0)
         each = block.attr("for_each") if block is not None else None
+        whole = _unfiltered(attr.expr) and (each is None or _unfiltered(each.expr))
         if not refs and each is not None:
-            # `for_each = aws_iam_user.team` with `user = each.value.name`
+            # `for_each = aws_iam_user.team` with `user = each.value.name`:
+            # the whole collection only when for_each is that bare reference.
             refs = ref_targets(inst, each.expr, each.pf, prefix, 0)
+            whole = len(refs) == 1 and inst.prefix + _text(each) == refs[0]
         out: list[tuple[str | None, JNode]] = []
         for i, item in enumerate(items):
             address = None
@@ -332,15 +337,22 @@ class Extractor:
             if address is None and len(items) == 1 and len(refs) == 1:
                 address = refs[0]
             if address is not None and address not in identities:
-                # The whole of a for_each or count resource (`[for u in
-                # aws_iam_user.team : u.name]`, or a key not known here):
-                # every instance of it.
                 base = _strip_index(address)
                 matches = [a for a in identities if _strip_index(a) == base]
-                if matches:
+                if base != address:
+                    # A known key: `aws_iam_role.this[0]` of a count
+                    # resource (addressed without it), or a key the
+                    # for_each collection lacks.
+                    address = base if base in identities else None
+                elif len(matches) == 1:
+                    address = matches[0]
+                elif matches and whole:
+                    # Every instance of a for_each or count resource (`[for
+                    # u in aws_iam_user.team : u.name]`, no `if`).
                     out.extend((a, item) for a in matches)
                     continue
-                address = None
+                else:
+                    address = None  # a key it lacks, or some of several
             out.append((address, item))
         return out
 
@@ -379,7 +391,9 @@ class Extractor:
                 found = self.targets(
                     inst, block.attr(attr_name), kind, b, identities, by_name, block
                 )
-                owner = found[0][0] if found else None
+                # One owner, or none: an inline policy over several identities
+                # (a for_each collection) is left standalone.
+                owner = found[0][0] if len(found) == 1 else None
                 name_node = inst.eval(block.attr("name"), b)
                 policy = self.policy(
                     inst,
@@ -705,6 +719,24 @@ def _count_zero(inst: Instance, block: Block) -> bool:
         if items is not None and not items:
             return True
     return False
+
+
+def _unfiltered(expr: Any) -> bool:
+    """No `if` clause of a for expression anywhere in `expr`: a reference to
+    a whole collection in it means all of the collection."""
+    if isinstance(expr, JNode):
+        return False
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node.type == "for_cond":
+            return False
+        stack.extend(node.children)
+    return True
+
+
+def _text(attr: Attr) -> str:
+    return "" if isinstance(attr.expr, JNode) else attr.pf.source(attr.expr).strip()
 
 
 def _strip_index(address: str) -> str:
