@@ -8,10 +8,19 @@ rule built from these helpers does not fire on what it cannot see.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 
-from iamlint.model import THIS_ACCOUNT, Condition, Policy, Principal, Statement, Unknown, Value
+from iamlint.model import (
+    THIS_ACCOUNT,
+    Condition,
+    Policy,
+    Principal,
+    Statement,
+    Unknown,
+    Value,
+    without_key,
+)
 
 # Condition keys that do not restrict who can use a statement or from where:
 # transport, time, client-supplied headers, the shape of the request.
@@ -205,6 +214,16 @@ def principal_account(value: Value) -> str | None:
     if m is None:
         return None
     return THIS_ACCOUNT if m.group(1) == "\x00" else m.group(1)
+
+
+def attached_policy(target: str, policies: Mapping[str, Policy]) -> Policy | None:
+    """The policy a managed-policy reference names, among `policies` by
+    address: the instance it names by key, else the resource (a for_each
+    that is not a literal leaves its policy addressed without a key)."""
+    found = policies.get(target)
+    if found is None and target.endswith("]"):
+        found = policies.get(without_key(target))
+    return found
 
 
 def aws_managed_policy_name(value: Value) -> str | None:

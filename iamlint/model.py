@@ -146,6 +146,12 @@ class Policy:
     problems: tuple[Value, ...] = ()  # document-level structural problems
 
 
+def without_key(address: str) -> str:
+    """`aws_iam_policy.p["read"]` -> `aws_iam_policy.p`: the address of a
+    resource rather than of one of its for_each or count instances."""
+    return address.split("[", 1)[0] if address.endswith("]") else address
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyRef:
     """A reference to a managed policy: an ARN, or a policy in the workspace."""

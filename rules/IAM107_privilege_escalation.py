@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from iamlint.analysis import (
     ESCALATION_ACTIONS,
+    attached_policy,
     condition_keys,
     covers_every_resource,
     denies_action,
@@ -433,7 +434,7 @@ class PrivilegeEscalation(Rule):
 
     def _managed(self, identity: Identity) -> Iterator[Policy]:
         for ref in identity.managed_policies:
-            policy = self._policies.get(ref.target) if ref.target else None
+            policy = attached_policy(ref.target, self._policies) if ref.target else None
             if policy is not None and policy.kind == "identity":
                 yield policy
 

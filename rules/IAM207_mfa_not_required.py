@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from iamlint.analysis import action_with_access_level, condition_keys
+from iamlint.analysis import action_with_access_level, attached_policy, condition_keys
 from iamlint.model import Identity, Policy, Workspace
 from iamlint.rule import Context, Hit, Rule
 
@@ -102,7 +102,7 @@ def _policies(identity: Identity, ctx: Context) -> Iterator[Policy]:
     if targets:
         index = _policy_index(ctx.workspace)
         for target in targets:
-            policy = index.get(target)
+            policy = attached_policy(target, index)
             if policy is not None:
                 yield policy
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from iamlint.analysis import aws_managed_policy_name, text
-from iamlint.model import Identity, PolicyRef, Unknown
+from iamlint.model import Identity, PolicyRef, Unknown, without_key
 from iamlint.rule import Context, Hit, Rule
 
 
@@ -58,10 +58,13 @@ class PolicyAttachedToUser(Rule):
         if identity.kind != "user":
             return
         for ref in identity.managed_policies:
+            # The target without an instance key, as it was before
+            # references kept one: baselines must still match.
+            target = without_key(ref.target or "")
             yield Hit(
                 ref.value.span,
                 f"{_describe(ref)} attached directly to an IAM user: attach it to a group instead",
-                element=f"attach:{ref.target or text(ref.value) or ref.address or ''}",
+                element=f"attach:{target or text(ref.value) or ref.address or ''}",
             )
 
 

@@ -326,6 +326,21 @@ def test_iam207_follows_linked_managed_policies() -> None:
     assert identity_hits(MfaNotRequired(), role, Workspace((doc,))) == []
 
 
+def test_iam207_finds_a_policy_by_instance_key_or_without_it() -> None:
+    # Terraform: `aws_iam_policy.p["k"].arn` names the instance of a literal
+    # for_each; a for_each that is not literal leaves the policy at `p`.
+    grant = stmt(actions=("iam:PutUserPolicy",), resources=("*",))
+    for address in ('aws_iam_policy.p["k"]', "aws_iam_policy.p"):
+        doc = Document("t.tf", "terraform", policies=(policy("identity", grant, address=address),))
+        ref = PolicyRef(v("x"), target='aws_iam_policy.p["k"]')
+        user = Identity("user", "u", span(), "terraform", managed_policies=(ref,))
+        [hit] = identity_hits(MfaNotRequired(), user, Workspace((doc,)))
+        assert "iam:PutUserPolicy" in hit.message
+    other = PolicyRef(v("x"), target='aws_iam_policy.q["k"]')
+    user = Identity("user", "u", span(), "terraform", managed_policies=(other,))
+    assert identity_hits(MfaNotRequired(), user, Workspace((doc,))) == []
+
+
 def test_iam207_mfa_condition_or_mfa_deny_silences_it() -> None:
     mfa = cond("Bool", "aws:MultiFactorAuthPresent", "true")
     allow = stmt(actions=("iam:*",), resources=("*",), conditions=(mfa,))

@@ -329,7 +329,7 @@ def test_collections_link_all_their_instances_only_when_unfiltered() -> None:
         "aws_iam_role.worker": ["aws_iam_role_policy.worker"]  # worker[0]: the count resource
     }
     (attached,) = identities['aws_iam_user.team["ana"]'].managed_policies
-    assert attached.target == "aws_iam_policy.per_team"  # rules look it up without the key
+    assert attached.target == 'aws_iam_policy.per_team["read"]'  # the instance, by its key
     found = policies(docs)
     assert "aws_iam_user_policy.team" in found  # over a collection: standalone
     assert "data.aws_iam_policy_document.base" in found  # its only user has count = 0

@@ -56,6 +56,7 @@ from iamlint.model import (
     PolicyRef,
     Unknown,
     Value,
+    without_key,
 )
 
 if TYPE_CHECKING:
@@ -293,9 +294,7 @@ class Extractor:
     def ref(self, node: JNode, inst: Instance, address: str | None = None) -> PolicyRef:
         target = None
         if isinstance(node, TfRef) and ".aws_iam_policy." in "." + node.target:
-            # Without the instance key: rules find policies by address, and
-            # a policy whose for_each is not literal has an address without one.
-            target = _strip_index(node.target)
+            target = node.target  # with a literal key; see analysis.attached_policy
         return PolicyRef(self.value(node), target=target, address=address)
 
     def targets(
@@ -337,8 +336,8 @@ class Extractor:
             if address is None and len(items) == 1 and len(refs) == 1:
                 address = refs[0]
             if address is not None and address not in identities:
-                base = _strip_index(address)
-                matches = [a for a in identities if _strip_index(a) == base]
+                base = without_key(address)
+                matches = [a for a in identities if without_key(a) == base]
                 if base != address:
                     # A known key: `aws_iam_role.this[0]` of a count
                     # resource (addressed without it), or a key the
@@ -737,10 +736,6 @@ def _unfiltered(expr: Any) -> bool:
 
 def _text(attr: Attr) -> str:
     return "" if isinstance(attr.expr, JNode) else attr.pf.source(attr.expr).strip()
-
-
-def _strip_index(address: str) -> str:
-    return address.split("[", 1)[0] if address.endswith("]") else address
 
 
 def ref_targets(inst: Instance, expr: Any, pf: Any, type_prefix: str, depth: int) -> list[str]:
