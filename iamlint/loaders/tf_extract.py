@@ -65,6 +65,13 @@ if TYPE_CHECKING:
 FORMAT = "terraform"
 
 
+# Group membership resources: the attribute naming the users, the groups.
+_MEMBERSHIPS = {
+    "aws_iam_user_group_membership": ("user", "groups"),
+    "aws_iam_group_membership": ("users", "group"),
+}
+
+
 @dataclass
 class Bucket:
     """What belongs in one file's Document."""
@@ -436,25 +443,14 @@ class Extractor:
                         if owner is not None:
                             identities[owner].managed.append(self.ref(arn, inst, address))
             return
-        if type_ == "aws_iam_user_group_membership":
+        if type_ in _MEMBERSHIPS:
+            users_attr, groups_attr = _MEMBERSHIPS[type_]
             for _, b in self.instances(inst, block):
                 users = self.targets(
-                    inst, block.attr("user"), "user", b, identities, by_name, block
+                    inst, block.attr(users_attr), "user", b, identities, by_name, block
                 )
                 groups = self.targets(
-                    inst, block.attr("groups"), "group", b, identities, by_name, block
-                )
-                for owner, _ in users:
-                    if owner is not None:
-                        identities[owner].groups.extend(self.group_value(g) for g in groups)
-            return
-        if type_ == "aws_iam_group_membership":
-            for _, b in self.instances(inst, block):
-                groups = self.targets(
-                    inst, block.attr("group"), "group", b, identities, by_name, block
-                )
-                users = self.targets(
-                    inst, block.attr("users"), "user", b, identities, by_name, block
+                    inst, block.attr(groups_attr), "group", b, identities, by_name, block
                 )
                 for owner, _ in users:
                     if owner is not None:
