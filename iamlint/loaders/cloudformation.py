@@ -603,24 +603,8 @@ class _Template:
             return
         if doc is None:
             return
-        if len(targets) == 1 and not external:
-            b = targets[0][1]
-            policy = self.policy(
-                doc,
-                address,
-                kind="identity",
-                owner=b.res.address,
-                owner_type=b.res.type,
-                name=name,
-            )
-            if policy is not None:
-                b.inline.append(policy)
-            return
-        policy = self.policy(
-            doc, address, kind="identity", owner=res.address, owner_type=res.type, name=name
-        )
-        if policy is not None:
-            self.policies.append(policy)
+        owner = targets[0][1] if len(targets) == 1 and not external else None
+        self.inline_policy(doc, address, res, owner, name)
 
     def _single_policy(self, res: _Resource) -> None:
         """AWS::IAM::UserPolicy, ::RolePolicy, ::GroupPolicy."""
@@ -635,23 +619,28 @@ class _Template:
         owner_node = props.get(prop)
         found = self.referenced(owner_node, (type_,)) if owner_node is not None else None
         address = f"{res.address}.PolicyDocument"
-        if found is not None:
-            b = self.identity(found)
-            policy = self.policy(
-                doc,
-                address,
-                kind="identity",
-                owner=found.address,
-                owner_type=found.type,
-                name=name,
-            )
-            if policy is not None:
-                b.inline.append(policy)
-            return
+        owner = self.identity(found) if found is not None else None
+        self.inline_policy(doc, address, res, owner, name)
+
+    def inline_policy(
+        self,
+        doc: JNode,
+        address: str,
+        res: _Resource,
+        owner: _IdentityBuilder | None,
+        name: Value | None,
+    ) -> None:
+        """An identity policy: inline in `owner`, or standalone (owned by
+        its own resource `res`) when it has no single identity."""
+        holder = owner.res if owner is not None else res
         policy = self.policy(
-            doc, address, kind="identity", owner=res.address, owner_type=res.type, name=name
+            doc, address, kind="identity", owner=holder.address, owner_type=holder.type, name=name
         )
-        if policy is not None:
+        if policy is None:
+            return
+        if owner is not None:
+            owner.inline.append(policy)
+        else:
             self.policies.append(policy)
 
     def _group_addition(self, res: _Resource) -> None:
