@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from difflib import get_close_matches
 
 from iamlint.loaders.policydoc import POLICY_KEYS, STATEMENT_KEYS
@@ -45,6 +45,21 @@ def _iam_kind(policy: Policy) -> str | None:
     ):
         return "boundary"
     return None
+
+
+def _unknown_elements(
+    keys: Iterable[Value], known: Iterable[str], what: str, at: str
+) -> Iterator[Hit]:
+    """An element AWS does not define, with the closest one it does."""
+    for key in keys:
+        name = key.text or ""
+        near = _closest(name, known)
+        hint = f": did you mean '{near}'?" if near else ""
+        yield Hit(
+            key.span,
+            f"'{name}' is not a {what} element, AWS rejects the policy{hint}",
+            f"{at}:element:{name}",
+        )
 
 
 def _closest(name: str, choices: Iterable[str]) -> str | None:
@@ -142,15 +157,7 @@ class MalformedPolicy(Rule):
             yield Hit(
                 problem.span, f"{problem.value}, AWS rejects the policy", f"policy:{problem.value}"
             )
-        for key in policy.unknown_keys:
-            name = key.text or ""
-            near = _closest(name, POLICY_KEYS)
-            hint = f": did you mean '{near}'?" if near else ""
-            yield Hit(
-                key.span,
-                f"'{name}' is not a policy element, AWS rejects the policy{hint}",
-                f"policy:element:{name}",
-            )
+        yield from _unknown_elements(policy.unknown_keys, POLICY_KEYS, "policy", "policy")
         if _iam_kind(policy) is None:
             return
         seen: dict[str, Value] = {}
@@ -192,15 +199,7 @@ class MalformedPolicy(Rule):
             yield Hit(
                 problem.span, f"{problem.value}, AWS rejects the policy", f"{at}:{problem.value}"
             )
-        for key in statement.unknown_keys:
-            name = key.text or ""
-            near = _closest(name, STATEMENT_KEYS)
-            hint = f": did you mean '{near}'?" if near else ""
-            yield Hit(
-                key.span,
-                f"'{name}' is not a statement element, AWS rejects the policy{hint}",
-                f"{at}:element:{name}",
-            )
+        yield from _unknown_elements(statement.unknown_keys, STATEMENT_KEYS, "statement", str(at))
         yield from self._effect(statement)
         yield from self._pairs(statement, policy)
         yield from self._principal(statement, policy)
