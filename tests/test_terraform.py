@@ -333,3 +333,19 @@ def test_collections_link_all_their_instances_only_when_unfiltered() -> None:
     found = policies(docs)
     assert "aws_iam_user_policy.team" in found  # over a collection: standalone
     assert "data.aws_iam_policy_document.base" in found  # its only user has count = 0
+
+
+def test_instances_share_only_what_their_callers_leave_at_defaults() -> None:
+    # A module's values computed from its variables' defaults are reused by
+    # its other instances: never by one whose caller passes that variable,
+    # and a reused value still marks the documents it uses.
+    found = policies(load("shared"))
+    where = {}
+    for address in ("first", "second", "third"):
+        (resource,) = found[f"module.{address}.aws_iam_policy.read"].statements[0].resources or ()
+        where[address] = (resource.value, resource.span.path, resource.span.line)
+    assert where["first"] == where["third"] == ("*", "shared/mod/main.tf", 3)
+    assert where["second"] == ("arn:aws:s3:::logs/*", "shared/main.tf", 10)
+    # Each instance's document is used by its aws_iam_policy, so none of
+    # them is reported again as a policy of its own.
+    assert not [a for a in found if "aws_iam_policy_document" in a]

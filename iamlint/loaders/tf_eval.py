@@ -341,6 +341,9 @@ class Module:
         self.outputs: dict[str, Block] = {}
         self.tfvars: dict[str, Attr] = {}
         self.order: list[Block] = []  # resources and data blocks, in file order
+        # Values that read nothing of the instance they were computed in
+        # (see Instance._memo), for every instance of the module to reuse.
+        self.shared: dict[MemoKey, Shared] = {}
 
     def add(self, block: Block) -> None:
         t, labels = block.type, block.labels
@@ -429,6 +432,17 @@ class Run:
         self.too_deep: dict[str, tuple[PFile, int]] = {}
         self._real_dirs: dict[str, str] = {}
         self._real_root: str | None = None
+        # Set by any read of what differs between instances of a module
+        # (variables, path.root, module outputs, resource addresses, files,
+        # cycles, budgets); Instance._memo shares only values computed
+        # while it stayed clear.
+        self.dep = False
+        # Policy documents marked used, in order: what a shared value
+        # must mark again in the instance that reuses it.
+        self.marks: list[tuple[Instance, str]] = []
+        # Variables read at their declared default, in order: a value that
+        # read some is shared with the instances that leave them unset too.
+        self.defaults: list[str] = []
 
     def inside(self, path: Path) -> bool:
         """Does `path`, symlinks resolved, lie inside the scanned tree?"""
@@ -572,6 +586,13 @@ def read_tfvars(run: Run, module: Module) -> None:
 
 
 Bindings = dict[str, JNode]
+# ("attr", Attr) for an attribute evaluated without bindings, ("doc", name)
+# for a policy document.
+MemoKey = tuple[str, Any]
+# A value; whether it depends on its instance; the documents it marked used;
+# the variables it read at their defaults.
+Memo = tuple[JNode | None, bool, tuple[tuple["Instance", str], ...], tuple[str, ...]]
+Shared = tuple[JNode | None, tuple[str, ...], frozenset[str]]
 
 
 class Instance:
@@ -593,28 +614,82 @@ class Instance:
         self.caller = caller
         self.call = call
         self.depth = depth
-        self.locals: dict[str, JNode] = {}
-        self.vars: dict[str, JNode] = {}
-        self.docs: dict[str, JNode] = {}
+        self.vars: dict[str, tuple[JNode, tuple[tuple[Instance, str], ...]]] = {}
+        self._set: frozenset[str] | None = None
         self.busy: set[str] = set()
         self.children: dict[str, Instance | None] = {}
         self.consumed: set[str] = set()  # policy documents used by another construct
-        self.memo: dict[tuple[int, str], JNode | None] = {}
+        self.memo: dict[MemoKey, Memo] = {}
+
+    def _memo(self, key: MemoKey, compute: Callable[[], JNode | None]) -> JNode | None:
+        """`compute()`, once per instance; and once per module when it read
+        nothing that differs between the module's instances but variables
+        left at their defaults.
+
+        A module called 62 times (the lambda module of the corpus's
+        examples) evaluates most of its locals, counts and documents from
+        the same defaults every time: those are reused.
+        """
+        run = self.run
+        got = self.memo.get(key)
+        if got is not None:
+            value, dep, marks, defaults = got
+            if dep:
+                run.dep = True
+            run.marks.extend(marks)
+            run.defaults.extend(defaults)
+            return value
+        shared = self.module.shared.get(key)
+        if shared is not None and shared[2].isdisjoint(self.variables_set()):
+            value, names, defaults_read = shared
+            for name in names:
+                self.mark(name)
+            run.defaults.extend(defaults_read)
+            self.memo[key] = (value, False, tuple((self, n) for n in names), tuple(defaults_read))
+            return value
+        outer, n, m = run.dep, len(run.marks), len(run.defaults)
+        run.dep = False
+        try:
+            value = compute()
+        finally:
+            dep = run.dep
+            run.dep = outer or dep
+        marks = tuple(run.marks[n:])
+        defaults = tuple(dict.fromkeys(run.defaults[m:]))
+        self.memo[key] = (value, dep, marks, defaults)
+        if not dep and shared is None and all(i is self for i, _ in marks):
+            names = tuple(name for _, name in marks)
+            self.module.shared[key] = (value, names, frozenset(defaults))
+        return value
+
+    def variables_set(self) -> frozenset[str]:
+        """The variables this instance gives a value: its caller's
+        arguments, or a root module's tfvars."""
+        if self._set is None:
+            if self.call is not None:
+                self._set = frozenset(self.call.attrs())
+            else:
+                self._set = frozenset(self.module.tfvars)
+        return self._set
+
+    def mark(self, key: str) -> None:
+        """Record that a policy document is used by another construct."""
+        self.consumed.add(key)
+        self.run.marks.append((self, key))
 
     def eval_once(self, block: Block, name: str) -> JNode | None:
-        """An attribute of a block evaluated without bindings, memoised
-        (count, for_each)."""
-        key = (id(block), name)
-        if key not in self.memo:
-            self.memo[key] = self.eval(block.attr(name))
-        return self.memo[key]
+        """An attribute of a block evaluated without bindings (count,
+        for_each), memoised like every such evaluation."""
+        return self.eval(block.attr(name))
 
     # -- evaluation entry points
 
     def eval(self, attr: Attr | None, bindings: Bindings | None = None) -> JNode | None:
         if attr is None:
             return None
-        return Evaluator(self, bindings or {}).ev(attr.expr, attr.pf, 0)
+        if bindings:
+            return Evaluator(self, bindings).ev(attr.expr, attr.pf, 0)
+        return self._memo(("attr", attr), lambda: Evaluator(self, {}).ev(attr.expr, attr.pf, 0))
 
     def eval_expr(self, expr: Any, pf: PFile, bindings: Bindings | None = None) -> JNode:
         return Evaluator(self, bindings or {}).ev(expr, pf, 0)
@@ -622,18 +697,27 @@ class Instance:
     # -- names
 
     def var(self, name: str, start: int, end: int) -> JNode:
-        key = name
-        if key in self.vars:
-            return self.vars[key]
-        if key in self.busy_var:
-            return unknown(f"var.{name}", start, end)
-        self.busy_var.add(key)
-        try:
-            value = self._var(name, start, end)
-        finally:
-            self.busy_var.discard(key)
-        self.vars[key] = value
-        return value
+        run = self.run
+        got = self.vars.get(name)
+        if got is None:
+            if name in self.busy_var:
+                run.dep = True
+                return unknown(f"var.{name}", start, end)
+            self.busy_var.add(name)
+            n, dep = len(run.marks), run.dep
+            try:
+                value = self._var(name, start, end)
+            finally:
+                self.busy_var.discard(name)
+                run.dep = dep
+            got = self.vars[name] = (value, tuple(run.marks[n:]))
+        else:
+            run.marks.extend(got[1])
+        if name in self.variables_set():
+            run.dep = True
+        else:
+            run.defaults.append(name)
+        return got[0]
 
     @property
     def busy_var(self) -> set[str]:
@@ -658,44 +742,51 @@ class Instance:
         return unknown(f"var.{name}", start, end)
 
     def local(self, name: str, start: int, end: int) -> JNode:
-        if name in self.locals:
-            return self.locals[name]
         key = "local." + name
         attr = self.module.locals.get(name)
-        if attr is None or key in self.busy:
+        if attr is None:
+            return unknown(f"local.{name}", start, end)
+        if key in self.busy:
+            self.run.dep = True  # a cycle: what it yields depends on where it was entered
             return unknown(f"local.{name}", start, end)
         self.busy.add(key)
         try:
-            value = self.eval(attr) or unknown(f"local.{name}", start, end)
+            value = self.eval(attr)
         finally:
             self.busy.discard(key)
-        self.locals[name] = value
-        return value
+        return value or unknown(f"local.{name}", start, end)
 
     def doc(self, name: str, start: int, end: int, mark: bool = True) -> JNode:
         """data.aws_iam_policy_document.NAME as its JSON tree; `mark` records
         that something else uses it."""
         key = "data.aws_iam_policy_document." + name
         if mark:
-            self.consumed.add(key)
-        if key in self.docs:
-            return self.docs[key]
+            self.mark(key)
         block = self.module.data.get("aws_iam_policy_document." + name)
-        if block is None or key in self.busy:
+        if block is None:
             return unknown(key + ".json", start, end)
-        self.busy.add(key)
-        try:
+        if key in self.busy:
+            self.run.dep = True
+            return unknown(key + ".json", start, end)
+
+        def compute() -> JNode:
             from iamlint.loaders.tf_document import policy_document
 
-            tree = policy_document(self, block, {})
-        finally:
-            self.busy.discard(key)
-        value = TfJson(to_json_text(tree), tree, block.start, block.end, origin=key)
-        self.docs[key] = value
+            assert block is not None
+            self.busy.add(key)
+            try:
+                tree = policy_document(self, block, {})
+            finally:
+                self.busy.discard(key)
+            return TfJson(to_json_text(tree), tree, block.start, block.end, origin=key)
+
+        value = self._memo(("doc", name), compute)
+        assert value is not None
         return value
 
     def child(self, name: str) -> Instance | None:
         """The instance of a local module called `name` here."""
+        self.run.dep = True
         if name in self.children:
             return self.children[name]
         self.children[name] = None
@@ -748,6 +839,7 @@ def module_dir(inst: Instance, call: Block) -> Path | None:
 # ---------------------------------------------------------------- evaluator
 
 _RESOURCE_COMPUTED = frozenset({"id", "arn", "unique_id"})
+_NAMED_ROOTS = frozenset({"var", "local", "path", "data", "module"})
 _PH_RE = _PH
 
 
@@ -766,6 +858,7 @@ class Evaluator:
             return self.ev_json(expr, pf, depth)
         if depth > MAX_DEPTH or run.steps > MAX_STEPS:
             s, e = pf.g(expr)
+            run.dep = True  # budgets are the run's, not the expression's
             if depth > MAX_DEPTH:
                 run.too_deep.setdefault(pf.display, (pf, s))
             why = "too deeply nested" if depth > MAX_DEPTH else "evaluation budget exhausted"
@@ -960,6 +1053,13 @@ class Evaluator:
         s, e = pf.g(whole)
         if root in self.b:
             return self.apply(self.b[root], ops, pf, depth, whole)
+        if root not in _NAMED_ROOTS:
+            # A resource (`aws_iam_policy.p.arn`), or nothing we know.
+            if ops and "_" in root and ops[0].type == "get_attr":
+                name = pf.source(ops[0])[1:].strip()
+                if name:
+                    return self._resource(root, name, ops[1:], pf, depth, whole)
+            return unknown(pf.source(whole), s, e)
         names = [pf.source(op)[1:].strip() if op.type == "get_attr" else None for op in ops[:2]]
         first = names[0] if names else None
         if root == "var" and first:
@@ -981,11 +1081,10 @@ class Evaluator:
                 got = inst.output(names[0], out_name, s, e, pf.source(whole))
                 return self.apply(got, rest[1:], pf, depth, whole)
             return unknown(pf.source(whole), s, e)
-        if first and "_" in root:
-            return self._resource(root, first, ops[1:], pf, depth, whole)
         return unknown(pf.source(whole), s, e)
 
     def _root_dir(self) -> Path:
+        self.run.dep = True
         inst = self.inst
         while inst.caller is not None:
             inst = inst.caller
@@ -1020,6 +1119,7 @@ class Evaluator:
         s, e = pf.g(whole)
         text = pf.source(whole)
         target = f"{inst.prefix}{type_}.{name}"
+        self.run.dep = True  # the address carries the instance's module path
         block = inst.module.resources.get(f"{type_}.{name}")
         if ops and ops[0].type == "index":
             # `aws_iam_user.team["ana"]`: the address of that one instance,

@@ -71,6 +71,7 @@ def call_function(
     run = ev.run
     run.steps += _weight(args, MAX_STEPS - run.steps + 1)
     if run.steps > MAX_STEPS:
+        run.dep = True
         return unknown(f"{text} (evaluation budget exhausted)", s, e)
     if expand and args:
         last = args[-1]
@@ -462,6 +463,7 @@ def _file(
     s: int,
     e: int,
 ) -> JNode:
+    ev.run.dep = True  # what the scanned tree holds is the run's
     if not args or _as_text(args[0]) is None:
         return unknown(text, s, e)
     raw = _as_text(args[0])
