@@ -3,7 +3,10 @@
 Findings are stored per unit (a file, or a Terraform module directory),
 keyed by the content of its files, the configuration, the rules that ran
 and iamlint's version. A file's content hash is reused while its size and
-modification time are unchanged, so a warm run reads no policy file.
+modification time are unchanged, so a warm run reads no policy file. A
+unit whose load read more than its files (the modules a Terraform module
+calls, its `file()`d documents, its `.tfvars`) stores a token of each
+(inputs.py), and is checked again as soon as one of them changed.
 
 The cache lives in the user's cache directory, not in the scanned tree: a
 tree comes from a pull request and could carry a forged cache that hides
@@ -24,9 +27,10 @@ from iamlint import __version__
 from iamlint.config import Config, describe
 from iamlint.discover import Candidate
 from iamlint.findings import Finding
+from iamlint.inputs import current_token
 from iamlint.model import Span
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: entries list the inputs beyond their unit's files
 
 
 def default_cache_dir() -> Path:
@@ -47,9 +51,11 @@ class ResultsCache:
 
     def __init__(self, directory: Path, root: Path, config: Config, rules: Sequence[str]) -> None:
         settings = json.dumps(describe(config), sort_keys=True, default=str)
+        var_files = [current_token(str(p)) for p in config.var_files]
         self._salt = _digest(
-            __version__, str(CACHE_FORMAT), settings, ",".join(rules), _code_stamp()
+            __version__, str(CACHE_FORMAT), settings, ",".join(rules), _code_stamp(), *var_files
         )
+        self._tokens: dict[str, str] = {}  # inputs beyond units' files, as they are now
         self.path = directory / f"{_digest(str(root))}.json"
         self._files: dict[str, list[Any]] = {}  # display -> [size, mtime_ns, content hash]
         self._units: dict[str, dict[str, Any]] = {}
@@ -104,6 +110,9 @@ class ResultsCache:
         if entry is None:
             return None
         try:
+            for path, token in entry.get("inputs", ()):
+                if self._token(path) != token:
+                    return None  # a called module, file()d document, .tfvars changed
             findings = [_finding(row) for row in entry["findings"]]
             files = int(entry["files"])
         except (KeyError, TypeError, ValueError):
@@ -111,9 +120,24 @@ class ResultsCache:
         self._fresh_units[key] = entry
         return findings, files
 
-    def put(self, key: str, findings: Sequence[Finding], files: int) -> None:
-        self._fresh_units[key] = {"findings": [_row(f) for f in findings], "files": files}
+    def put(
+        self,
+        key: str,
+        findings: Sequence[Finding],
+        files: int,
+        inputs: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        entry: dict[str, Any] = {"findings": [_row(f) for f in findings], "files": files}
+        if inputs:
+            entry["inputs"] = [list(pair) for pair in inputs]
+        self._fresh_units[key] = entry
         self._changed = True
+
+    def _token(self, path: str) -> str:
+        token = self._tokens.get(path)
+        if token is None:
+            token = self._tokens[path] = current_token(path)
+        return token
 
     def save(self) -> None:
         """Write what this run used: entries of vanished files drop out.

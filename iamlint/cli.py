@@ -36,6 +36,19 @@ def _shard(value: str) -> tuple[int, int]:
     return int(k), int(n)
 
 
+def _var_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--var-file",
+        dest="var_files",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="Terraform variable values (.tfvars or .tfvars.json) for the root modules"
+        " scanned, as `terraform plan -var-file`; repeat for several, later ones win",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iamlint",
@@ -93,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes for large trees (default: all cores; 1 for none)",
     )
     check.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
+    _var_file_option(check)
     check.add_argument(
         "--no-cache", action="store_true", help="check every file again, ignoring the cache"
     )
@@ -139,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     policies.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     policies.add_argument("--format", choices=("text", "json"), default="text")
+    _var_file_option(policies)
 
     merge = sub.add_parser("merge-sarif", help="merge the SARIF reports of several shards into one")
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT")
@@ -163,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rule":
             return _rule(args.rule_id, sys.stdout)
         if args.command == "policies":
-            return _policies(args.paths or [Path(".")], args.format, sys.stdout)
+            return _policies(args.paths or [Path(".")], args.format, args.var_files, sys.stdout)
         if args.command == "config":
             return _show_config(args.config, sys.stdout)
         if args.command == "lsp":
@@ -213,6 +228,11 @@ def _check(args: argparse.Namespace) -> int:
         config = replace(config, max_file_size=args.max_file_size)
     if args.no_gitignore:
         config = replace(config, respect_gitignore=False)
+    if args.var_files:
+        problem = _var_files_problem(args.var_files)
+        if problem is not None:
+            return _error(problem)
+        config = replace(config, var_files=tuple(p.absolute() for p in args.var_files))
     accepted = None
     if args.baseline is not None:
         try:
@@ -352,12 +372,28 @@ def _rule(rule_id: str, out: TextIO) -> int:
     return EXIT_CLEAN
 
 
-def _policies(paths: Sequence[Path], fmt: str, out: TextIO) -> int:
+def _var_files_problem(paths: Sequence[Path]) -> str | None:
+    """Why a --var-file cannot be used: said before anything is scanned, as
+    Terraform refuses to plan with a broken one."""
+    from iamlint.loaders.tf_vars import var_file_problem
+
+    for path in paths:
+        problem = var_file_problem(path)
+        if problem is not None:
+            return f"--var-file {problem}"
+    return None
+
+
+def _policies(paths: Sequence[Path], fmt: str, var_files: Sequence[Path], out: TextIO) -> int:
     from iamlint.config import Config
     from iamlint.policyview import describe_policies, render_policies
     from iamlint.scan import load_documents
 
-    documents, _ = load_documents(paths, Path.cwd(), Config())
+    problem = _var_files_problem(var_files)
+    if problem is not None:
+        return _error(problem)
+    config = Config(var_files=tuple(p.absolute() for p in var_files))
+    documents, _ = load_documents(paths, Path.cwd(), config)
     rows = describe_policies(documents)
     if fmt == "json":
         out.write(json.dumps(rows, indent=2) + "\n")

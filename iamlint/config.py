@@ -61,6 +61,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     respect_gitignore: bool = True
     own_accounts: tuple[str, ...] = ()
+    var_files: tuple[Path, ...] = ()  # `--var-file`: Terraform variable values, in order
     source: str | None = None  # the file this came from, for `iamlint config`
 
 
@@ -282,5 +283,6 @@ def describe(config: Config) -> dict[str, Any]:
         "max-file-size": config.max_file_size,
         "respect-gitignore": config.respect_gitignore,
         "own-accounts": list(config.own_accounts),
+        "var-files": [str(p) for p in config.var_files],
         "rules": {k: dict(v) for k, v in config.rule_options.items()},
     }

@@ -242,6 +242,10 @@ class Document:
     password_policies: tuple[PasswordPolicy, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     errors: tuple[ParseError, ...] = ()
+    # Files beyond its unit's own that the loader read to build it (called
+    # modules, file() targets, .tfvars), each with a token of what it held
+    # (iamlint.inputs): cached results hold only while the tokens match.
+    inputs: tuple[tuple[str, str], ...] = ()
 
     def all_policies(self) -> Iterator[Policy]:
         """Standalone policies, then those embedded in identities."""

@@ -59,6 +59,7 @@ class _UnitResult:
     findings: list[Finding]
     documents: list[Document]  # kept only when a rule needs the whole workspace
     files: int
+    inputs: tuple[tuple[str, str], ...] = ()  # beyond the unit's files (Document.inputs)
 
 
 def _grouped_extensions() -> tuple[str, ...]:
@@ -117,7 +118,7 @@ def load_unit(
             claimed: tuple[Loader, Source] | Document | None = (
                 None
                 if loader is None
-                else (loader, Source(cand.path, cand.display, data, cand.top))
+                else (loader, Source(cand.path, cand.display, data, cand.top, config.var_files))
             )
         else:
             claimed = _claim(cand, config)
@@ -179,7 +180,7 @@ def _claim(cand: Candidate, config: Config) -> tuple[Loader, Source] | Document 
     loader = loaders.claim(cand.display, data)
     if loader is None:
         return None
-    return loader, Source(cand.path, cand.display, data, cand.top)
+    return loader, Source(cand.path, cand.display, data, cand.top, config.var_files)
 
 
 def _human(size: int) -> str:
@@ -208,7 +209,8 @@ def _check_unit(unit: Sequence[Candidate], config: Config, engine: Engine) -> _U
     context = {c.display for c in unit if c.context}
     if context:
         found = [f for f in found if f.span.path not in context]
-    return _UnitResult(found, documents if engine.needs_workspace else [], count)
+    inputs = tuple(sorted({pair for d in documents for pair in d.inputs}))
+    return _UnitResult(found, documents if engine.needs_workspace else [], count, inputs)
 
 
 def _check_units(
@@ -321,7 +323,7 @@ def scan(
     if cache is not None:
         for key, result in zip(keys, fresh, strict=True):
             if key is not None:
-                cache.put(key, result.findings, result.files)
+                cache.put(key, result.findings, result.files, result.inputs)
         cache.save()
     files = sum(r.files for r in results)
     by_path: dict[str, list[Finding]] = {}
@@ -382,7 +384,7 @@ def _shared(result: _UnitResult) -> _UnitResult:
                 f.suppressed_by,
             )
         )
-    return _UnitResult(out, result.documents, result.files)
+    return _UnitResult(out, result.documents, result.files, result.inputs)
 
 
 class _Workers:

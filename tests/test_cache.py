@@ -75,3 +75,91 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path, capsys: pytest.CaptureFixtur
     for f in cache.iterdir():
         f.write_bytes(b"\x00garbage")
     assert run(tree, *args, capsys=capsys) == [("a.json", "IAM101")]
+
+
+CHILD = """variable "actions" {
+  default = ["s3:GetObject"]
+}
+
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = var.actions, Resource = "arn:aws:s3:::b/*" }]
+  })
+}
+"""
+CALLER = """variable "actions" {
+  default = ["s3:GetObject"]
+}
+
+module "c" {
+  source  = "./child"
+  actions = var.actions
+}
+
+module "f" {
+  source = "./files"
+}
+"""
+FILED = """resource "aws_iam_policy" "p" {
+  policy = file("${path.module}/policy/doc.txt")
+}
+"""
+
+
+def test_a_module_is_checked_again_when_what_it_reads_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The root module's findings come from files outside its own directory:
+    # the module it calls, a file() target, .tfvars, a --var-file. A change
+    # to any of them must reach the next cached run. Only main.tf is named,
+    # so the called modules' own units do not report the same findings.
+    tree, cache = tmp_path / "tree", tmp_path / "cache"
+    for name, text in {
+        "main.tf": CALLER,
+        "child/main.tf": CHILD,
+        "files/main.tf": FILED,
+        "files/policy/doc.txt": WILD,
+    }.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(text, encoding="utf-8")
+    old = os.getcwd()
+
+    def caller_findings(*args: str) -> list[tuple[str, str]]:
+        os.chdir(tree)
+        try:
+            options = ["--select", "IAM101,IAM102", "--jobs", "1", "--cache-dir", str(cache)]
+            main(["check", "--format", "json", *options, *args, "main.tf"])
+        finally:
+            os.chdir(old)
+        found = json.loads(capsys.readouterr().out)["findings"]
+        return sorted(
+            (f["rule"], f["address"]) for f in found if f["address"].startswith("module.")
+        )
+
+    assert caller_findings() == [("IAM102", "module.f.aws_iam_policy.p")]
+
+    (tree / "terraform.tfvars").write_text('actions = ["s3:*"]\n', encoding="utf-8")
+    assert ("IAM102", "module.c.aws_iam_policy.p") in caller_findings(), ".tfvars added"
+
+    (tree / "child" / "main.tf").write_text(CHILD.replace("var.actions", '"s3:GetObject"'), "utf-8")
+    assert ("IAM102", "module.c.aws_iam_policy.p") not in caller_findings(), "module edited"
+
+    (tree / "child" / "more.tf").write_text(
+        CHILD.replace('"p"', '"q"').replace(
+            'variable "actions" {\n  default = ["s3:GetObject"]\n}\n', ""
+        ),
+        "utf-8",
+    )
+    assert ("IAM102", "module.c.aws_iam_policy.q") in caller_findings(), "file added to module"
+
+    (tree / "files" / "policy" / "doc.txt").write_text(ADMIN, encoding="utf-8")
+    assert ("IAM101", "module.f.aws_iam_policy.p") in caller_findings(), "file() target edited"
+
+    var_file = tmp_path / "prod.tfvars"
+    var_file.write_text('actions = ["s3:GetObject"]\n', encoding="utf-8")
+    assert ("IAM102", "module.c.aws_iam_policy.q") not in caller_findings(
+        "--var-file", str(var_file)
+    )
+    var_file.write_text('actions = ["*"]\n', encoding="utf-8")
+    assert ("IAM102", "module.c.aws_iam_policy.q") in caller_findings("--var-file", str(var_file))

@@ -236,3 +236,59 @@ def test_parallel_jobs_give_identical_output(
     findings = json.loads(out1)["findings"]
     assert len(findings) == 24 + 23 + 1  # admin, service wildcard, broken
     assert [f["path"] for f in findings] == sorted(f["path"] for f in findings)
+
+
+VAR_POLICY = """variable "actions" {
+  default = ["s3:GetObject"]
+}
+
+resource "aws_iam_policy" "app" {
+  name = "app"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = var.actions, Resource = "*" }]
+  })
+}
+"""
+
+
+def test_var_file_sets_root_module_variables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "infra/main.tf", VAR_POLICY)
+    write(tmp_path, "env/prod.tfvars", '# production\nactions = ["*"]\n')
+    write(tmp_path, "env/dev.tfvars.json", '{"actions": ["s3:GetObject"]}')
+    args = ("check", "--no-cache", "--select", "IAM101", "infra")
+    code, out, _ = run(tmp_path, *args, capsys=capsys)
+    assert code == 0, out
+    code, out, _ = run(tmp_path, *args, "--var-file", "env/prod.tfvars", capsys=capsys)
+    assert code == 1
+    assert out.startswith("env/prod.tfvars:2:12: IAM101 ")
+    # Later files win, as with terraform plan -var-file.
+    more = ("--var-file", "env/prod.tfvars", "--var-file", "env/dev.tfvars.json")
+    code, out, _ = run(tmp_path, *args, *more, capsys=capsys)
+    assert code == 0, out
+    code, out, _ = run(
+        tmp_path, "policies", "--var-file", "env/prod.tfvars", "infra", capsys=capsys
+    )
+    assert code == 0 and "    actions: *\n" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("missing.tfvars", None, "--var-file missing.tfvars: no such file"),
+        ("bad.tfvars", 'a = "x"\nb = [1,\n', "--var-file bad.tfvars:2:"),
+        ("bad.tfvars.json", '{"a": [1,}', "--var-file bad.tfvars.json:1:"),
+        ("list.tfvars.json", "[1]", "holds one JSON object"),
+    ],
+)
+def test_unusable_var_file_is_a_usage_error_before_scanning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str | None, message: str
+) -> None:
+    write(tmp_path, "main.tf", VAR_POLICY)
+    if text is not None:
+        write(tmp_path, name, text)
+    code, out, err = run(tmp_path, "check", "--var-file", name, capsys=capsys)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err

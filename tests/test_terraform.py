@@ -349,3 +349,24 @@ def test_instances_share_only_what_their_callers_leave_at_defaults() -> None:
     # Each instance's document is used by its aws_iam_policy, so none of
     # them is reported again as a policy of its own.
     assert not [a for a in found if "aws_iam_policy_document" in a]
+
+
+def test_variable_files_apply_in_terraforms_order_and_var_files_last() -> None:
+    def resources(config: Config) -> list[tuple[object, str, int]]:
+        docs, _ = load_documents([FIXTURES / "tfvars"], FIXTURES, config)
+        (pol,) = [p for d in docs for p in d.all_policies()]
+        return [(r.value, r.span.path, r.span.line) for r in pol.statements[0].resources or ()]
+
+    auto_json = ("arn:aws:s3:::auto-json/*", "tfvars/b.auto.tfvars.json", 1)
+    assert resources(Config()) == [
+        ("arn:aws:s3:::tfvars/*", "tfvars/terraform.tfvars", 1),
+        ("arn:aws:s3:::json/*", "tfvars/terraform.tfvars.json", 2),
+        ("arn:aws:s3:::auto/*", "tfvars/a.auto.tfvars", 1),
+        auto_json,
+        auto_json,
+    ]
+    var_file = FIXTURES / "tfvars" / "cli" / "prod.tfvars"
+    assert resources(Config(var_files=(var_file,)))[3:] == [
+        auto_json,
+        ("arn:aws:s3:::prod/*", "tfvars/cli/prod.tfvars", 2),
+    ]

@@ -31,12 +31,14 @@ _HELPER_PREFIXES = ("cfn_", "tf_")
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input file: where it is, how reports name it, its bytes."""
+    """One input file: where it is, how reports name it, its bytes; and the
+    run's context: the scanned tree, the Terraform variable files given."""
 
     path: Path
     display: str
     data: bytes
     root: Path | None = None  # the scanned tree: nothing outside it is read
+    var_files: tuple[Path, ...] = ()  # `--var-file`, for a root module's variables
 
 
 class Loader(Protocol):

@@ -2,8 +2,8 @@
 
 Parsed with tree-sitter-hcl (positions on every node, recovery from syntax
 errors). All files of a directory are loaded together so references cross
-files; `terraform.tfvars` and `*.auto.tfvars` are read beside them, and
-local modules (`source = "./..."`) are analysed with the arguments their
+files; its `.tfvars` and the `--var-file`s set a root module's variables
+(tf_vars), and local modules (`source = "./..."`) are analysed with the arguments their
 caller passes. Expressions are evaluated as far as they resolve
 (tf_eval); the rest stays Unknown. Nothing outside the scanned tree is
 read: `file()` / `templatefile()` / module sources that leave it give an

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+from iamlint import inputs
 from iamlint.loaders import LoadError
 from iamlint.loaders.jsonpos import JSONPosError
 from iamlint.loaders.jsonpos import parse as parse_json
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 MAX_DEPTH = 60
 MAX_STEPS = 2_000_000
 MAX_ITEMS = 1000  # elements a for expression, a dynamic block or for_each expands
-MAX_FILE = 1024 * 1024  # bytes file() / templatefile() read
+MAX_FILE = inputs.LARGE_BYTES  # bytes file() / templatefile() read
 MAX_STRING = 256 * 1024
 MAX_MODULE_DEPTH = 8
 
@@ -432,6 +433,10 @@ class Run:
         self.too_deep: dict[str, tuple[PFile, int]] = {}
         self._real_dirs: dict[str, str] = {}
         self._real_root: str | None = None
+        # Files and directories read beyond the unit's own files, with a
+        # token of what they held (inputs.py): the results cache's
+        # dependencies.
+        self.inputs: dict[str, str] = {}
         # Set by any read of what differs between instances of a module
         # (variables, path.root, module outputs, resource addresses, files,
         # cycles, budgets); Instance._memo shares only values computed
@@ -472,16 +477,22 @@ class Run:
         """A file inside the scanned tree, registered; or None and why not."""
         if not self.inside(path):
             return None, "outside the scanned tree"
+        key = os.path.abspath(path)
         try:
             if path.stat().st_size > MAX_FILE:
+                self.inputs[key] = inputs.LARGE
                 return None, "file too large"
             data = path.read_bytes()
         except FileNotFoundError:
+            self.inputs[key] = inputs.ABSENT
             return None, "no such file"
         except IsADirectoryError:
+            self.inputs[key] = inputs.current_token(key)
             return None, "a directory"
         except OSError as exc:
+            self.inputs[key] = inputs.UNREADABLE
             return None, exc.strerror or "unreadable"
+        self.inputs[key] = inputs.content_token(data)
         try:
             text = decode(data)
         except LoadError as exc:
@@ -493,7 +504,11 @@ class Run:
         directory = Path(os.path.normpath(directory))
         if directory in self.modules:
             return self.modules[directory]
-        if not self.inside(directory) or not directory.is_dir():
+        if not self.inside(directory):
+            self.modules[directory] = None
+            return None
+        if not directory.is_dir():
+            self.inputs[os.path.abspath(directory)] = inputs.current_token(str(directory))
             self.modules[directory] = None
             return None
         files = []
@@ -501,6 +516,7 @@ class Run:
             names = sorted(os.listdir(directory))
         except OSError:
             names = []
+        self.inputs[os.path.abspath(directory)] = inputs.listing_token(names)
         for name in names:
             lower = name.lower()
             if lower.endswith((".tf", ".tf.json")):
@@ -536,11 +552,11 @@ def file_blocks(pf: PFile) -> list[Block]:
             root = parse_json(pf.text)
         except JSONPosError:
             return []
-        return list(json_blocks(pf, _shift(root, pf.base)))
+        return list(json_blocks(pf, shift(root, pf.base)))
     return list(top_blocks(pf))
 
 
-def _shift(node: JNode, base: int) -> JNode:
+def shift(node: JNode, base: int) -> JNode:
     """Move a parsed JSON tree's offsets into the global space (in place)."""
     stack = [node]
     while stack:
@@ -555,31 +571,6 @@ def _shift(node: JNode, base: int) -> JNode:
         elif isinstance(n, JArray):
             stack.extend(n.items)
     return node
-
-
-def read_tfvars(run: Run, module: Module) -> None:
-    """terraform.tfvars, terraform.tfvars.json and *.auto.tfvars of a root module."""
-    try:
-        names = sorted(os.listdir(module.dir))
-    except OSError:
-        return
-    wanted = [n for n in names if n == "terraform.tfvars" or n.endswith(".auto.tfvars")]
-    for name in wanted:
-        pf, _ = run.read(module.dir / name)
-        if pf is None:
-            continue
-        tree = parse(pf)
-        for child in tree.root_node.named_children:
-            if child.type != "body":
-                continue
-            for node in child.named_children:
-                if node.type == "attribute" and not node.has_error:
-                    name_node = node.named_children[0]
-                    expr = node.named_children[-1]
-                    s, e = pf.g(node)
-                    ks, ke = pf.g(name_node)
-                    key = pf.source(name_node)
-                    module.tfvars[key] = Attr(key, expr, pf, s, e, ks, ke)
 
 
 # ---------------------------------------------------------------- instances

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from iamlint.loaders import LoadError, Source, error_document
 from iamlint.loaders.credentials import find_credentials
 from iamlint.loaders.jsonpos import JSONPosError
 from iamlint.loaders.jsonpos import parse as parse_json
-from iamlint.loaders.tf_eval import MAX_DEPTH, Instance, Run, build_module, read_tfvars
+from iamlint.loaders.tf_eval import MAX_DEPTH, Instance, Run, build_module
 from iamlint.loaders.tf_extract import Bucket, Extractor
+from iamlint.loaders.tf_vars import read_values
 from iamlint.loaders.tf_world import (
     PFile,
     WorldLocator,
@@ -111,7 +113,7 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
         directory = files[0].path.parent
         module = build_module(w, directory, files)
         run.modules[Path(os.path.normpath(directory))] = module
-        read_tfvars(run, module)
+        read_values(run, module, sources[0].var_files)
         instance = Instance(run, module)
         try:
             Extractor(loc, buckets).run(instance)
@@ -135,6 +137,9 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
     # of ours; anything else (should not happen) gets a document of its own.
     for other, rest in buckets.items():
         documents[other] = _document(other, rest, loc, [], [], [])
+    if run.inputs:
+        read = tuple(sorted(run.inputs.items()))
+        return [replace(d, inputs=read) for d in documents.values()]
     return list(documents.values())
 
 
