@@ -370,3 +370,31 @@ def test_variable_files_apply_in_terraforms_order_and_var_files_last() -> None:
         auto_json,
         ("arn:aws:s3:::prod/*", "tfvars/cli/prod.tfvars", 2),
     ]
+
+
+def test_every_resource_policy_type_is_read_with_its_owner_and_lines() -> None:
+    from iamlint.loaders.tf_resources import (
+        FILTER_POLICIES,
+        OTHER_IDENTITY_POLICIES,
+        RESOURCE_POLICIES,
+    )
+
+    text = (FIXTURES / "resource_policies" / "main.tf").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = policies(load("resource_policies"))
+    assert len(found) == len(RESOURCE_POLICIES) + len(OTHER_IDENTITY_POLICIES)
+    for type_, (_, owner_attr) in RESOURCE_POLICIES.items():
+        pol = found[f"{type_}.this"]
+        kind = "boundary" if type_ in FILTER_POLICIES else "resource"
+        owner = f"aws_example_owner.{type_.removeprefix('aws_')}" if owner_attr else pol.address
+        assert (pol.kind, pol.owner, pol.owner_type) == (kind, owner, type_)
+        action = pol.statements[0].actions[0]  # type: ignore[index]
+        start = lines.index(f'resource "{type_}" "this" {{')
+        assert action.value == "s3:GetObject"
+        assert (
+            action.span.line == start + lines[start:].index('      Action    = "s3:GetObject"') + 1
+        )
+    for type_, (_, _, owner_type) in OTHER_IDENTITY_POLICIES.items():
+        pol = found[f"{type_}.this"]
+        assert (pol.kind, pol.owner_type) == ("identity", owner_type)
+        assert pol.owner == "aws_ssoadmin_permission_set.admins"

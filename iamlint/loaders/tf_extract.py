@@ -42,6 +42,7 @@ from iamlint.loaders.tf_resources import (
     INLINE_POLICIES,
     LAMBDA_CONDITIONS,
     LAYER_CONDITIONS,
+    OTHER_IDENTITY_POLICIES,
     PASSWORD_FIELDS,
     RESOURCE_POLICIES,
 )
@@ -491,10 +492,17 @@ class Extractor:
                 policy = self.permission(inst, block, type_, address, b)
                 bucket.policies.append(policy)
             return
+        policy_kind: PolicyKind = "boundary" if type_ in FILTER_POLICIES else "resource"
+        owner_type = type_
         spec = RESOURCE_POLICIES.get(type_)
         if spec is None:
-            return
-        attr_name, owner_attr = spec
+            other = OTHER_IDENTITY_POLICIES.get(type_)
+            if other is None:
+                return
+            policy_kind = "identity"
+            attr_name, owner_attr, owner_type = other
+        else:
+            attr_name, owner_attr = spec
         for address, b in self.instances(inst, block):
             owner = address
             if owner_attr:
@@ -509,9 +517,9 @@ class Extractor:
                 b,
                 bucket,
                 address=address,
-                kind="boundary" if type_ in FILTER_POLICIES else "resource",
+                kind=policy_kind,
                 owner=owner,
-                owner_type=type_,
+                owner_type=owner_type,
             )
             if policy is not None:
                 bucket.policies.append(policy)

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 # Policies that only filter what passes through (an endpoint policy grants
 # nothing, like a permissions boundary): their kind is "boundary".
-FILTER_POLICIES = frozenset({"aws_vpc_endpoint", "aws_vpc_endpoint_policy"})
+FILTER_POLICIES = frozenset(
+    {
+        "aws_vpc_endpoint",
+        "aws_vpc_endpoint_policy",
+        # Session policies: they scope down the role a Transfer Family user
+        # or access assumes.
+        "aws_transfer_user",
+        "aws_transfer_access",
+    }
+)
 
 # type: (policy attribute, attribute naming the protected resource or "")
 RESOURCE_POLICIES: dict[str, tuple[str, str]] = {
@@ -73,6 +82,20 @@ RESOURCE_POLICIES: dict[str, tuple[str, str]] = {
     "aws_cloudsearch_domain_service_access_policy": ("access_policy", "domain_name"),
     "aws_oam_sink_policy": ("policy", "sink_identifier"),
     "aws_organizations_resource_policy": ("content", ""),
+    "aws_msk_cluster_policy": ("policy", "cluster_arn"),
+    "aws_codebuild_resource_policy": ("policy", "resource_arn"),
+    "aws_transfer_user": ("policy", ""),
+    "aws_transfer_access": ("policy", ""),
+}
+
+# Identity policies of identities that are not IAM users, groups or roles:
+# type -> (policy attribute, attribute naming the identity, its type).
+OTHER_IDENTITY_POLICIES: dict[str, tuple[str, str, str]] = {
+    "aws_ssoadmin_permission_set_inline_policy": (
+        "inline_policy",
+        "permission_set_arn",
+        "aws_ssoadmin_permission_set",
+    ),
 }
 
 # Identity policies: type -> (identity kind, attribute naming the identity)
