@@ -176,6 +176,10 @@ class Identity:
     trust_policy: Policy | None = None
     groups: tuple[Value, ...] = ()  # group addresses or names (users only)
     has_login_profile: bool = False
+    # Declared elsewhere: known only as the value an attachment or inline
+    # policy names it by (`role = var.role_name`), with just what those
+    # give it. Rules about its own declaration (boundary, groups) skip it.
+    external: bool = False
 
 
 @dataclass(frozen=True, slots=True)

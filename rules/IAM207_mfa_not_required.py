@@ -49,7 +49,10 @@ class MfaNotRequired(Rule):
     the broad ones). A Deny statement conditioned on MFA anywhere in those
     policies is taken to enforce MFA for the identity. Roles are not
     reported: MFA is checked when a role is assumed, in its trust policy.
-    One finding per statement, on its first such action.
+    One finding per statement, on its first such action. A user or group
+    the scanned code only attaches policies to (`user = var.user_name`) is
+    declared elsewhere, with policies that may enforce MFA, and is not
+    reported.
 
     ## References
     - [Require multi-factor authentication (MFA)](https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#enable-mfa-for-privileged-users)
@@ -64,7 +67,7 @@ class MfaNotRequired(Rule):
     formats = ("cloudformation", "terraform")
 
     def check_identity(self, identity: Identity, ctx: Context) -> Iterable[Hit]:
-        if identity.kind not in ("user", "group"):
+        if identity.kind not in ("user", "group") or identity.external:
             return
         policies = list(_policies(identity, ctx))
         if any(

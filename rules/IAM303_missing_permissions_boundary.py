@@ -45,7 +45,9 @@ class MissingPermissionsBoundary(Rule):
 
     ## Known limitations
     A boundary given as a variable or reference that could not be resolved
-    counts as present.
+    counts as present. An identity the scanned code only attaches policies
+    to (`role = var.role_name`) is declared elsewhere, with its boundary
+    if it has one, and is not reported.
 
     ## References
     - [Permissions boundaries for IAM entities](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)
@@ -60,6 +62,8 @@ class MissingPermissionsBoundary(Rule):
     options: ClassVar[Mapping[str, object]] = {"require-for": _DEFAULT}
 
     def check_identity(self, identity: Identity, ctx: Context) -> Iterable[Hit]:
+        if identity.external:
+            return
         if identity.permissions_boundary is not None:
             return
         option = ctx.option("require-for", _DEFAULT)

@@ -36,7 +36,9 @@ class UserWithoutGroup(Rule):
     Memberships are those the scanned files declare (`Groups` of
     AWS::IAM::User, AWS::IAM::UserToGroupAddition, `aws_iam_user_group_membership`,
     `aws_iam_group_membership`); scan the files that declare them together
-    with the user, or suppress the finding where they live elsewhere.
+    with the user, or suppress the finding where they live elsewhere. A
+    user the scanned code only attaches policies to (`user = var.user_name`)
+    is declared elsewhere and is not reported.
 
     ## References
     - [Use groups to assign permissions to IAM users](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html)
@@ -50,7 +52,7 @@ class UserWithoutGroup(Rule):
     formats = ("cloudformation", "terraform")
 
     def check_identity(self, identity: Identity, ctx: Context) -> Iterable[Hit]:
-        if identity.kind != "user" or identity.groups:
+        if identity.kind != "user" or identity.groups or identity.external:
             return
         yield Hit(
             identity.span,

@@ -79,7 +79,17 @@ def test_unused_policy_document_is_its_own_policy_and_used_ones_are_not() -> Non
 
 
 def test_identity_collects_inline_attachments_boundary_and_trust() -> None:
-    (role,) = [i for d in load("basic") for i in d.identities]
+    role, other = sorted((i for d in load("basic") for i in d.identities), key=lambda i: i.external)
+    # `role = "app-role"` names no role of the module for certain (app's name
+    # is "${var.env}-role"): the attachment goes to an external role.
+    assert other.external and other.kind == "role" and other.name is not None
+    assert (other.name.value, other.address) == (
+        "app-role",
+        "aws_iam_role_policy_attachment.readonly",
+    )
+    assert [r.value.value for r in other.managed_policies] == [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    ]
     assert role.address == "aws_iam_role.app" and role.kind == "role"
     assert [p.address for p in role.inline_policies] == ["aws_iam_role_policy.app"]
     assert [(r.target, r.address) for r in role.managed_policies] == [

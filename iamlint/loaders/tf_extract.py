@@ -96,6 +96,7 @@ class IdentityBuilder:
     trust: Policy | None = None
     groups: list[Value] = field(default_factory=list)
     login: bool = False
+    external: bool = False  # see Identity.external; `block` is what names it
 
     def build(self, loc: Locator) -> Identity:
         return Identity(
@@ -110,6 +111,7 @@ class IdentityBuilder:
             trust_policy=self.trust,
             groups=tuple(self.groups),
             has_login_profile=self.login,
+            external=self.external,
         )
 
 
@@ -400,7 +402,11 @@ class Extractor:
                 )
                 # One owner, or none: an inline policy over several identities
                 # (a for_each collection) is left standalone.
-                owner = found[0][0] if len(found) == 1 else None
+                owner = None
+                if len(found) == 1:
+                    owner = found[0][0] or self.external(
+                        kind, found[0][1], address, block, identities, by_name, bucket
+                    )
                 name_node = inst.eval(block.attr("name"), b)
                 policy = self.policy(
                     inst,
@@ -426,9 +432,13 @@ class Extractor:
                 arn = inst.eval(block.attr("policy_arn"), b)
                 if arn is None:
                     continue
-                for owner, _ in self.targets(
+                for owner, named in self.targets(
                     inst, block.attr(attr_name), kind, b, identities, by_name, block
                 ):
+                    if owner is None:
+                        owner = self.external(
+                            kind, named, address, block, identities, by_name, bucket
+                        )
                     if owner is not None:
                         identities[owner].managed.append(self.ref(arn, inst, address))
             return
@@ -438,9 +448,13 @@ class Extractor:
                 if arn is None:
                     continue
                 for kind, attr_name in (("user", "users"), ("group", "groups"), ("role", "roles")):
-                    for owner, _ in self.targets(
+                    for owner, named in self.targets(
                         inst, block.attr(attr_name), kind, b, identities, by_name, block
                     ):
+                        if owner is None:
+                            owner = self.external(
+                                kind, named, address, block, identities, by_name, bucket
+                            )
                         if owner is not None:
                             identities[owner].managed.append(self.ref(arn, inst, address))
             return
@@ -523,6 +537,36 @@ class Extractor:
             )
             if policy is not None:
                 bucket.policies.append(policy)
+
+    def external(
+        self,
+        kind: str,
+        node: JNode,
+        address: str,
+        block: Block,
+        identities: dict[str, IdentityBuilder],
+        by_name: dict[tuple[str, str], str],
+        bucket: Bucket,
+    ) -> str | None:
+        """The identity a value names that is none of this module's
+        (`role = var.role_name`, a role created elsewhere): an external one,
+        so what is attached to it is still judged. Values that read the
+        same share one; it takes the address of the first resource naming
+        it. None for null, which names nothing."""
+        value = node.value if isinstance(node, JScalar) else None
+        if value is None:
+            return None
+        said = value.expression if isinstance(value, Unknown) else str(value)
+        key = ("external " + kind, said)
+        found = by_name.get(key)
+        if found is not None:
+            return found
+        ident = IdentityBuilder(_identity_kind(kind), address, block, external=True)
+        ident.name = self.value(node)
+        identities[address] = ident
+        by_name[key] = address
+        bucket.identities.append(ident)
+        return address
 
     def group_value(self, found: tuple[str | None, JNode]) -> Value:
         address, node = found
