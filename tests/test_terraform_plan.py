@@ -46,3 +46,45 @@ def test_broken_plan_is_iam000(tmp_path: Path) -> None:
     docs, _ = load_documents([tmp_path], tmp_path, Config())
     (doc,) = docs
     assert doc.errors and doc.errors[0].span.line == 1
+
+
+IDENTITIES = PLAN.parent / "plan_identities"
+
+
+def test_plan_identities_are_linked_as_in_the_configuration() -> None:
+    docs, _ = load_documents([IDENTITIES], IDENTITIES, Config())
+    (doc,) = docs
+    idents = {i.address: i for i in doc.identities}
+    dev, app = idents["aws_iam_user.dev"], idents["aws_iam_role.app"]
+    assert [g.value for g in dev.groups] == ["devs"] and dev.has_login_profile
+    assert [p.address for p in app.inline_policies] == ['aws_iam_role.app.inline_policy["logs"]']
+    # policy_arn is known only after apply: the configuration's reference
+    # links the attachment to the policy it attaches.
+    assert [(r.target, r.address) for r in app.managed_policies] == [
+        ("aws_iam_policy.read", "aws_iam_role_policy_attachment.read"),
+        (None, "aws_iam_policy_attachment.shared"),
+    ]
+    worker = idents["module.worker.aws_iam_role.this[0]"]
+    assert [r.value.value for r in worker.managed_policies] == [
+        "arn:aws:iam::aws:policy/AmazonSQSFullAccess"
+    ]
+    # A role the plan does not create still gets what is attached to it.
+    (external,) = [i for i in doc.identities if i.external]
+    assert external.name is not None and external.name.value == "existing-role"
+    kinds = {p.address: p.kind for p in doc.policies}
+    assert kinds == {"aws_iam_policy.read": "identity", "aws_vpc_endpoint.s3": "boundary"}
+    (password,) = doc.password_policies
+    assert password.minimum_length is not None and password.minimum_length.value == 8
+    assert password.max_age is None
+
+
+def test_plan_identity_rules_see_memberships_and_attachments() -> None:
+    result = scan([IDENTITIES], IDENTITIES, Config(select=("IAM304", "IAM305", "IAM307", "IAM403")))
+    got = sorted((f.rule_id, f.address) for f in result.findings)
+    assert got == [
+        ("IAM304", "aws_iam_role_policy_attachment.admin"),
+        ("IAM305", "module.worker.aws_iam_role.this[0]"),
+        ("IAM403", "aws_iam_account_password_policy.strict"),
+        ("IAM403", "aws_iam_account_password_policy.strict"),
+    ]
+    # No IAM307: the user's group membership is in the plan.

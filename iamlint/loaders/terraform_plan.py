@@ -7,6 +7,14 @@ with no statements and an Unknown version, as in the HCL loader). The plan
 format carries no source file or line for a resource, so elements are
 located in the plan file: a policy's elements at the position of the
 JSON string that holds it.
+
+Identities get what the HCL loader gives them: inline policies (also a
+role's `inline_policy` blocks), attachments, group memberships, login
+profiles. Where a planned value is known only after apply (the ARN of a
+policy created in the same plan, the name of a role), the plan's
+`configuration` section says which resource the expression references,
+and that links them. An identity the plan does not create is external
+(Identity.external), as in the HCL loader.
 """
 
 from __future__ import annotations

@@ -137,10 +137,11 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
     # of ours; anything else (should not happen) gets a document of its own.
     for other, rest in buckets.items():
         documents[other] = _document(other, rest, loc, [], [], [])
-    if run.inputs:
-        read = tuple(sorted(run.inputs.items()))
-        return [replace(d, inputs=read) for d in documents.values()]
-    return list(documents.values())
+    out = list(documents.values())
+    if run.inputs and out:
+        # On one document: the scan takes the union over the unit's.
+        out[0] = replace(out[0], inputs=tuple(sorted(run.inputs.items())))
+    return out
 
 
 def _document(

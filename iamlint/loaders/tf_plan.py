@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from iamlint.loaders.jsonpos import JSONPosError
@@ -10,8 +11,11 @@ from iamlint.loaders.nodes import JArray, JNode, JObject, JScalar, TextLocator
 from iamlint.loaders.policydoc import build_policy, compact_size
 from iamlint.loaders.tf_resources import (
     ATTACHMENTS,
+    FILTER_POLICIES,
     IDENTITY_TYPES,
     INLINE_POLICIES,
+    OTHER_IDENTITY_POLICIES,
+    PASSWORD_FIELDS,
     RESOURCE_POLICIES,
 )
 from iamlint.model import (
@@ -20,6 +24,7 @@ from iamlint.model import (
     Identity,
     IdentityKind,
     ParseError,
+    PasswordPolicy,
     Policy,
     PolicyKind,
     PolicyRef,
@@ -72,9 +77,12 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
     policies: list[Policy] = []
     errors: list[ParseError] = []
     keys: list[AccessKey] = []
-    idents: dict[str, dict[str, object]] = {}
+    passwords: list[PasswordPolicy] = []
+    idents: dict[str, _Ident] = {}
     by_name: dict[tuple[str, str], str] = {}
     resources = list(_resources(module))
+    after_unknown = _after_unknown(root)
+    refs = _config_references(root)
 
     def value(node: JNode) -> Value:
         if isinstance(node, JScalar):
@@ -89,13 +97,15 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
         owner: str | None,
         owner_type: str,
         managed: bool = False,
+        node: JNode | None = None,
+        name: Value | None = None,
     ) -> Policy | None:
         values = res.get("values")
-        node = values.get(attr) if isinstance(values, JObject) else None
+        if node is None:
+            node = values.get(attr) if isinstance(values, JObject) else None
         span = loc.span(res.start, res.start + 1)
         if node is None:
-            unknown_attrs = _after_unknown(root, address)
-            if attr not in unknown_attrs:
+            if attr not in after_unknown.get(_str(res.get("address")) or "", ()):
                 return None
             return Policy(
                 kind,
@@ -106,6 +116,7 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
                 owner=owner,
                 owner_type=owner_type,
                 managed=managed,
+                name=name,
             )
         text = _str(node)
         if text is None or not text.strip():
@@ -125,8 +136,52 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
             owner=owner,
             owner_type=owner_type,
             managed=managed,
+            name=name,
             size=compact_size(text),
         )
+
+    def owners(res: JObject, attr: str, kind: str, many: bool = False) -> list[str]:
+        """The identities an attribute names: by name, else by the
+        configuration's reference, else an external identity (declared
+        outside the plan, or named by what is known only after apply)."""
+        address = _str(res.get("address")) or ""
+        vals = _values(res)
+        node = vals.get(attr)
+        items: list[JNode] = []
+        if node is not None:
+            items = node.items if many and isinstance(node, JArray) else [node]
+        referenced = [
+            r
+            for r in refs.get((_without_keys(address), attr), [])
+            if r.startswith(f"aws_iam_{kind}.")
+        ]
+        if not items and attr in after_unknown.get(address, ()):
+            items = [
+                JScalar(Unknown(f"{address}.{attr} (known after apply)"), res.start, res.start)
+            ]
+        out = []
+        for i, item in enumerate(items):
+            got = by_name.get((kind, _str(item) or ""))
+            if got is None and len(referenced) == len(items):
+                got = _identity(_module_of(address) + referenced[i], idents)
+            if got is None and isinstance(item, JScalar) and item.value is not None:
+                said = item.value.expression if isinstance(item.value, Unknown) else item.value
+                got = by_name.get((f"external {kind}", str(said)))
+                if got is None:
+                    got = address
+                    by_name[(f"external {kind}", str(said))] = got
+                    idents[got] = _Ident(_kind(kind), res, value(item), external=True)
+            if got is not None:
+                out.append(got)
+        return out
+
+    def target(res: JObject) -> str | None:
+        """The aws_iam_policy an attachment's policy_arn references."""
+        address = _str(res.get("address")) or ""
+        for r in refs.get((_without_keys(address), "policy_arn"), []):
+            if r.startswith("aws_iam_policy.") and r.count(".") == 1:
+                return _module_of(address) + r
+        return None
 
     for res in resources:
         type_ = _str(res.get("type")) or ""
@@ -136,56 +191,110 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
         kind = IDENTITY_TYPES.get(type_)
         if kind is None:
             continue
-        values = res.get("values")
-        name = values.get("name") if isinstance(values, JObject) else None
-        entry: dict[str, object] = {
-            "kind": kind,
-            "res": res,
-            "inline": [],
-            "managed": [],
-            "name": value(name) if name is not None else None,
-        }
+        vals = _values(res)
+        name = vals.get("name")
+        ident = _Ident(_kind(kind), res, value(name) if name is not None else None)
         if isinstance(name, JScalar) and isinstance(name.value, str):
             by_name[(kind, name.value)] = address
         if type_ == "aws_iam_role":
-            entry["trust"] = policy(
+            ident.trust = policy(
                 res, "assume_role_policy", f"{address}.assume_role_policy", "trust", address, type_
             )
-            arns = values.get("managed_policy_arns") if isinstance(values, JObject) else None
+            arns = vals.get("managed_policy_arns")
             if isinstance(arns, JArray):
-                entry["managed"] = [PolicyRef(value(a)) for a in arns.items]
-        pb = values.get("permissions_boundary") if isinstance(values, JObject) else None
+                ident.managed = [PolicyRef(value(a)) for a in arns.items]
+            inline = vals.get("inline_policy")
+            for block in inline.items if isinstance(inline, JArray) else []:
+                if not isinstance(block, JObject):
+                    continue
+                pname = block.get("name")
+                label = _str(pname) or str(len(ident.inline))
+                p = policy(
+                    res,
+                    "policy",
+                    f'{address}.inline_policy["{label}"]',
+                    "identity",
+                    address,
+                    type_,
+                    node=block.get("policy"),
+                    name=value(pname) if pname is not None else None,
+                )
+                if p is not None:
+                    ident.inline.append(p)
+        pb = vals.get("permissions_boundary")
         if isinstance(pb, JScalar) and isinstance(pb.value, str) and pb.value:
-            entry["boundary"] = PolicyRef(value(pb))
-        idents[address] = entry
+            ident.boundary = PolicyRef(value(pb))
+        idents[address] = ident
 
     for res in resources:
         type_ = _str(res.get("type")) or ""
         address = _str(res.get("address")) or type_
         if _str(res.get("mode")) == "data":
             continue
-        values = res.get("values")
-        vals = values if isinstance(values, JObject) else JObject([], res.start, res.end)
+        vals = _values(res)
         if type_ == "aws_iam_policy":
-            p = policy(res, "policy", address, "identity", None, type_, managed=True)
+            name = vals.get("name")
+            p = policy(
+                res,
+                "policy",
+                address,
+                "identity",
+                None,
+                type_,
+                managed=True,
+                name=value(name) if name is not None else None,
+            )
             if p is not None:
                 policies.append(p)
         elif type_ in INLINE_POLICIES:
             kind, attr = INLINE_POLICIES[type_]
-            owner = by_name.get((kind, _str(vals.get(attr)) or ""))
-            p = policy(res, "policy", address, "identity", owner, f"aws_iam_{kind}")
+            found = owners(res, attr, kind)
+            owner = found[0] if len(found) == 1 else None
+            name = vals.get("name")
+            p = policy(
+                res,
+                "policy",
+                address,
+                "identity",
+                owner,
+                f"aws_iam_{kind}",
+                name=value(name) if name is not None else None,
+            )
             if p is None:
                 continue
             if owner is not None:
-                idents[owner]["inline"].append(p)  # type: ignore[attr-defined]
+                idents[owner].inline.append(p)
             else:
                 policies.append(p)
-        elif type_ in ATTACHMENTS:
-            kind, attr = ATTACHMENTS[type_]
-            owner = by_name.get((kind, _str(vals.get(attr)) or ""))
+        elif type_ in ATTACHMENTS or type_ == "aws_iam_policy_attachment":
             arn = vals.get("policy_arn")
-            if owner is not None and arn is not None:
-                idents[owner]["managed"].append(PolicyRef(value(arn), address=address))  # type: ignore[attr-defined]
+            ref = PolicyRef(
+                value(arn)
+                if arn is not None
+                else Value(Unknown(f"{address}.policy_arn"), loc.span(res.start, res.start + 1)),
+                target=target(res),
+                address=address,
+            )
+            pairs = (
+                [ATTACHMENTS[type_]]
+                if type_ in ATTACHMENTS
+                else [("user", "users"), ("group", "groups"), ("role", "roles")]
+            )
+            for kind, attr in pairs:
+                for owner in owners(res, attr, kind, many=type_ not in ATTACHMENTS):
+                    idents[owner].managed.append(ref)
+        elif type_ in _MEMBERSHIPS:
+            users_attr, groups_attr = _MEMBERSHIPS[type_]
+            users = owners(res, users_attr, "user", many=users_attr == "users")
+            groups = vals.get(groups_attr)
+            names: list[JNode] = []
+            if groups is not None:
+                names = groups.items if isinstance(groups, JArray) else [groups]
+            for owner in users:
+                idents[owner].groups.extend(value(g) for g in names)
+        elif type_ == "aws_iam_user_login_profile":
+            for owner in owners(res, "user", "user"):
+                idents[owner].login = True
         elif type_ == "aws_iam_access_key":
             user = vals.get("user")
             keys.append(
@@ -195,52 +304,170 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
                     value(user) if user is not None else None,
                 )
             )
+        elif type_ == "aws_iam_account_password_policy":
+            fields = {
+                name: value(node)
+                for hcl, name in PASSWORD_FIELDS.items()
+                if (node := vals.get(hcl)) is not None
+                and not (isinstance(node, JScalar) and node.value is None)
+            }
+            passwords.append(PasswordPolicy(address, loc.span(res.start, res.start + 1), **fields))
         elif type_ in RESOURCE_POLICIES:
             attr, _ = RESOURCE_POLICIES[type_]
-            p = policy(res, attr, address, "resource", address, type_)
+            kind_: PolicyKind = "boundary" if type_ in FILTER_POLICIES else "resource"
+            p = policy(res, attr, address, kind_, address, type_)
+            if p is not None:
+                policies.append(p)
+        elif type_ in OTHER_IDENTITY_POLICIES:
+            attr, owner_attr, owner_type = OTHER_IDENTITY_POLICIES[type_]
+            found_refs = refs.get((_without_keys(address), owner_attr), [])
+            owner = _module_of(address) + found_refs[-1] if found_refs else None
+            p = policy(res, attr, address, "identity", owner, owner_type)
             if p is not None:
                 policies.append(p)
 
-    identities = []
-    for address, e in idents.items():
-        block = e["res"]
-        assert isinstance(block, JObject)
-        identities.append(
-            Identity(
-                kind=_kind(str(e["kind"])),
-                address=address,
-                span=loc.span(block.start, block.start + 1),
-                source_format=FORMAT,
-                name=e.get("name"),  # type: ignore[arg-type]
-                inline_policies=tuple(e["inline"]),  # type: ignore[arg-type]
-                managed_policies=tuple(e["managed"]),  # type: ignore[arg-type]
-                permissions_boundary=e.get("boundary"),  # type: ignore[arg-type]
-                trust_policy=e.get("trust"),  # type: ignore[arg-type]
-            )
-        )
     return Document(
         path,
         FORMAT,
         policies=tuple(policies),
-        identities=tuple(identities),
+        identities=tuple(i.build(address, loc) for address, i in idents.items()),
         access_keys=tuple(keys),
+        password_policies=tuple(passwords),
         errors=tuple(errors),
     )
+
+
+# Group membership resources: the attribute naming the users, the groups.
+_MEMBERSHIPS = {
+    "aws_iam_user_group_membership": ("user", "groups"),
+    "aws_iam_group_membership": ("users", "group"),
+}
+
+
+class _Ident:
+    """An identity being built."""
+
+    def __init__(
+        self, kind: IdentityKind, res: JObject, name: Value | None, external: bool = False
+    ) -> None:
+        self.kind = kind
+        self.res = res
+        self.name = name
+        self.external = external
+        self.inline: list[Policy] = []
+        self.managed: list[PolicyRef] = []
+        self.boundary: PolicyRef | None = None
+        self.trust: Policy | None = None
+        self.groups: list[Value] = []
+        self.login = False
+
+    def build(self, address: str, loc: TextLocator) -> Identity:
+        return Identity(
+            kind=self.kind,
+            address=address,
+            span=loc.span(self.res.start, self.res.start + 1),
+            source_format=FORMAT,
+            name=self.name,
+            inline_policies=tuple(self.inline),
+            managed_policies=tuple(self.managed),
+            permissions_boundary=self.boundary,
+            trust_policy=self.trust,
+            groups=tuple(self.groups),
+            has_login_profile=self.login,
+            external=self.external,
+        )
+
+
+def _values(res: JObject) -> JObject:
+    values = res.get("values")
+    return values if isinstance(values, JObject) else JObject([], res.start, res.end)
+
+
+# Reference roots that are not resources.
+_NOT_RESOURCES = ("var.", "local.", "module.", "data.", "each.", "count.", "path.", "self.")
+_KEY = re.compile(r"\[[^\]]*\]")
+
+
+def _without_keys(address: str) -> str:
+    """`module.a[0].aws_x.y["k"]` -> `module.a.aws_x.y`: the configuration's
+    name for an instance."""
+    return _KEY.sub("", address)
+
+
+def _module_of(address: str) -> str:
+    """The module path of a resource address, instance keys and all
+    (`module.a["x"].` of `module.a["x"].aws_x.y`), "" at the root."""
+    parts = re.findall(r"module\.[^.\[]+(?:\[[^\]]*\])?\.", address)
+    return "".join(parts) if address.startswith("module.") else ""
+
+
+def _identity(address: str, idents: dict[str, _Ident]) -> str | None:
+    """The identity at a configuration address, without or with a key
+    (`aws_iam_role.x[0]` of a count resource)."""
+    if address in idents:
+        return address
+    matches = [a for a in idents if _without_keys(a) == _without_keys(address)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _config_references(root: JObject) -> dict[tuple[str, str], list[str]]:
+    """(resource address without keys, attribute) -> the resources its
+    expression references, from the plan's `configuration`."""
+    out: dict[tuple[str, str], list[str]] = {}
+    config = root.get("configuration")
+    start = config.get("root_module") if isinstance(config, JObject) else None
+    stack: list[tuple[str, JNode | None]] = [("", start)]
+    seen = 0
+    while stack and seen < 10_000:
+        seen += 1
+        prefix, module = stack.pop()
+        if not isinstance(module, JObject):
+            continue
+        resources = module.get("resources")
+        for res in resources.items if isinstance(resources, JArray) else []:
+            if not isinstance(res, JObject):
+                continue
+            address = _str(res.get("address"))
+            exprs = res.get("expressions")
+            if address is None or not isinstance(exprs, JObject):
+                continue
+            for key, expr in exprs.pairs:
+                found = expr.get("references") if isinstance(expr, JObject) else None
+                if isinstance(found, JArray):
+                    # Terraform lists `aws_iam_role.x[0].name`, then
+                    # `aws_iam_role.x[0]`, then `aws_iam_role.x`: the
+                    # resources, once each, without instance keys.
+                    names = (_without_keys(t) for t in (_str(i) for i in found.items) if t)
+                    referenced = [n for n in names if n.count(".") == 1]
+                    out[(prefix + address, key.text)] = [
+                        n for n in dict.fromkeys(referenced) if not n.startswith(_NOT_RESOURCES)
+                    ]
+        calls = module.get("module_calls")
+        if isinstance(calls, JObject):
+            for key, call in calls.pairs:
+                inner = call.get("module") if isinstance(call, JObject) else None
+                stack.append((f"{prefix}module.{key.text}.", inner))
+    return out
 
 
 def _kind(kind: str) -> IdentityKind:
     return "user" if kind == "user" else "group" if kind == "group" else "role"
 
 
-def _after_unknown(root: JObject, address: str) -> set[str]:
-    """Attributes of a resource that the plan marks as known after apply."""
+def _after_unknown(root: JObject) -> dict[str, set[str]]:
+    """Resource address -> its attributes the plan marks known after apply."""
+    out: dict[str, set[str]] = {}
     changes = root.get("resource_changes")
     if not isinstance(changes, JArray):
-        return set()
+        return out
     for change in changes.items:
-        if isinstance(change, JObject) and _str(change.get("address")) == address:
-            body = change.get("change")
-            au = body.get("after_unknown") if isinstance(body, JObject) else None
-            if isinstance(au, JObject):
-                return {k.text for k, v in au.pairs if isinstance(v, JScalar) and v.value is True}
-    return set()
+        if not isinstance(change, JObject):
+            continue
+        address = _str(change.get("address"))
+        body = change.get("change")
+        au = body.get("after_unknown") if isinstance(body, JObject) else None
+        if address is not None and isinstance(au, JObject):
+            out[address] = {
+                k.text for k, v in au.pairs if isinstance(v, JScalar) and v.value is True
+            }
+    return out
