@@ -408,3 +408,21 @@ def test_every_resource_policy_type_is_read_with_its_owner_and_lines() -> None:
         pol = found[f"{type_}.this"]
         assert (pol.kind, pol.owner_type) == ("identity", owner_type)
         assert pol.owner == "aws_ssoadmin_permission_set.admins"
+
+
+def test_broken_tfvars_is_iam000_at_its_line_and_the_rest_still_applies(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "a" {}\n'
+        'resource "aws_iam_policy" "p" {\n'
+        '  policy = jsonencode({ Version = "2012-10-17", Statement = [{\n'
+        '    Effect = "Allow", Action = var.a, Resource = "*" }] })\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "terraform.tfvars").write_text('a = "s3:GetObject"\nb = [1,\n', encoding="utf-8")
+    (tmp_path / "x.auto.tfvars.json").write_text('{"a": ', encoding="utf-8")
+    result = scan([tmp_path], tmp_path, Config(select=("IAM000",)))
+    got = sorted((f.rule_id, f.span.path, f.span.line) for f in result.findings)
+    assert got == [("IAM000", "terraform.tfvars", 2), ("IAM000", "x.auto.tfvars.json", 1)]
+    (pol,) = [p for d in load_documents([tmp_path], tmp_path, Config())[0] for p in d.policies]
+    assert pol.statements[0].actions[0].value == "s3:GetObject"  # type: ignore[index]

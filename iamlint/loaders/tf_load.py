@@ -109,11 +109,15 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
         files.append(pf)
 
     buckets: dict[str, Bucket] = {}
+    vars_errors: dict[str, list[ParseError]] = {}
     if files:
         directory = files[0].path.parent
         module = build_module(w, directory, files)
         run.modules[Path(os.path.normpath(directory))] = module
-        read_values(run, module, sources[0].var_files)
+        for error in read_values(run, module, sources[0].var_files):
+            # A .tfvars file is not a scanned file: its errors get a
+            # document of their own, so they are reported (IAM000).
+            vars_errors.setdefault(error.span.path, []).append(error)
         instance = Instance(run, module)
         try:
             Extractor(loc, buckets).run(instance)
@@ -137,6 +141,8 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
     # of ours; anything else (should not happen) gets a document of its own.
     for other, rest in buckets.items():
         documents[other] = _document(other, rest, loc, [], [], [])
+    for shown, errs in vars_errors.items():
+        documents.setdefault(shown, Document(shown, FORMAT, errors=tuple(errs)))
     out = list(documents.values())
     if run.inputs and out:
         # On one document: the scan takes the union over the unit's.

@@ -22,6 +22,7 @@ from iamlint.loaders.nodes import JObject
 from iamlint.loaders.text import decode
 from iamlint.loaders.tf_eval import Attr, Module, Run, shift
 from iamlint.loaders.tf_world import PFile, World, parse, syntax_errors
+from iamlint.model import ParseError
 
 
 def tfvars_names(names: Sequence[str]) -> list[str]:
@@ -31,23 +32,26 @@ def tfvars_names(names: Sequence[str]) -> list[str]:
     return fixed + auto
 
 
-def read_values(run: Run, module: Module, var_files: Sequence[Path] = ()) -> None:
-    """Fill `module.tfvars` from the files beside it, then `var_files`."""
+def read_values(run: Run, module: Module, var_files: Sequence[Path] = ()) -> list[ParseError]:
+    """Fill `module.tfvars` from the files beside it, then `var_files`;
+    the syntax errors of those files (what does parse is still used)."""
     try:
         names = os.listdir(module.dir)
     except OSError:
         names = []
     run.inputs[os.path.abspath(module.dir)] = inputs.listing_token(names)
+    errors: list[ParseError] = []
     for name in tfvars_names(names):
         pf, _ = run.read(module.dir / name)
         if pf is not None:
-            _values(pf, module)
+            errors.extend(_values(pf, module))
     for path in var_files:
         # Named by the user, so read wherever it is; a file that cannot be
         # read was refused before the scan began (var_file_problem).
         pf = _register(run.world, path, run.display(path))
         if pf is not None:
-            _values(pf, module)
+            errors.extend(_values(pf, module))
+    return errors
 
 
 def var_file_problem(path: Path) -> str | None:
@@ -96,18 +100,19 @@ def _register(world: World, path: Path, display: str) -> PFile | None:
     return world.register(path, display, data, text)
 
 
-def _values(pf: PFile, module: Module) -> None:
+def _values(pf: PFile, module: Module) -> list[ParseError]:
     if _is_json(pf.path):
         try:
             root = parse_json(pf.text)
-        except JSONPosError:
-            return
-        if isinstance(root, JObject):
-            shift(root, pf.base)
-            for key, val in root.pairs:
-                name = key.text
-                module.tfvars[name] = Attr(name, val, pf, key.start, val.end, key.start, key.end)
-        return
+        except JSONPosError as exc:
+            return [ParseError(f"invalid JSON: {exc.message}", pf.span(exc.offset, exc.offset))]
+        if not isinstance(root, JObject):
+            return [ParseError("a .tfvars.json file holds one JSON object", pf.span(0, 0))]
+        shift(root, pf.base)
+        for key, val in root.pairs:
+            name = key.text
+            module.tfvars[name] = Attr(name, val, pf, key.start, val.end, key.start, key.end)
+        return []
     tree = parse(pf)
     for child in tree.root_node.named_children:
         if child.type != "body":
@@ -120,3 +125,4 @@ def _values(pf: PFile, module: Module) -> None:
                 ks, ke = pf.g(name_node)
                 name = pf.source(name_node)
                 module.tfvars[name] = Attr(name, expr, pf, s, e, ks, ke)
+    return syntax_errors(pf, tree)
