@@ -27,7 +27,7 @@ from iamlint import __version__
 from iamlint.config import Config, describe
 from iamlint.discover import Candidate
 from iamlint.findings import Finding
-from iamlint.inputs import current_token
+from iamlint.inputs import content_token, current_token, still
 from iamlint.model import Span
 
 CACHE_FORMAT = 3  # 3: entries list the inputs beyond their unit's files
@@ -51,7 +51,7 @@ class ResultsCache:
 
     def __init__(self, directory: Path, root: Path, config: Config, rules: Sequence[str]) -> None:
         settings = json.dumps(describe(config), sort_keys=True, default=str)
-        var_files = [current_token(str(p)) for p in config.var_files]
+        var_files = [content_token(v.data) for v in config.var_files]
         self._salt = _digest(
             __version__, str(CACHE_FORMAT), settings, ",".join(rules), _code_stamp(), *var_files
         )
@@ -97,7 +97,9 @@ class ResultsCache:
 
     def key(self, unit: Sequence[Candidate]) -> str | None:
         """The unit's key, or None when a file cannot be looked at."""
-        parts = [self._salt]
+        # The scanned tree decides what the unit may read (a module in
+        # ../modules is outside `infra` but inside `.`).
+        parts = [self._salt, str(unit[0].top) if unit else ""]
         for cand in unit:
             content_hash = self._file_hash(cand)
             if content_hash is None:
@@ -111,7 +113,7 @@ class ResultsCache:
             return None
         try:
             for path, token in entry.get("inputs", ()):
-                if self._token(path) != token:
+                if not still(path, token, self._token):
                     return None  # a called module, file()d document, .tfvars changed
             findings = [_finding(row) for row in entry["findings"]]
             files = int(entry["files"])

@@ -20,6 +20,7 @@ from iamlint.findings import SEVERITIES, RuleInfo
 
 if TYPE_CHECKING:
     from iamlint.config import Config
+    from iamlint.inputs import VarFile
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
@@ -229,10 +230,10 @@ def _check(args: argparse.Namespace) -> int:
     if args.no_gitignore:
         config = replace(config, respect_gitignore=False)
     if args.var_files:
-        problem = _var_files_problem(args.var_files)
-        if problem is not None:
+        var_files, problem = _read_var_files(args.var_files)
+        if problem:
             return _error(problem)
-        config = replace(config, var_files=tuple(p.absolute() for p in args.var_files))
+        config = replace(config, var_files=var_files)
     accepted = None
     if args.baseline is not None:
         try:
@@ -372,16 +373,18 @@ def _rule(rule_id: str, out: TextIO) -> int:
     return EXIT_CLEAN
 
 
-def _var_files_problem(paths: Sequence[Path]) -> str | None:
-    """Why a --var-file cannot be used: said before anything is scanned, as
-    Terraform refuses to plan with a broken one."""
-    from iamlint.loaders.tf_vars import var_file_problem
+def _read_var_files(paths: Sequence[Path]) -> tuple[tuple[VarFile, ...], str]:
+    """The --var-files, each read once; or why one cannot be used, said
+    before anything is scanned, as Terraform refuses to plan with it."""
+    from iamlint.loaders.tf_vars import read_var_file
 
+    out = []
     for path in paths:
-        problem = var_file_problem(path)
-        if problem is not None:
-            return f"--var-file {problem}"
-    return None
+        var_file, problem = read_var_file(path)
+        if var_file is None:
+            return (), f"--var-file {problem}"
+        out.append(var_file)
+    return tuple(out), ""
 
 
 def _policies(paths: Sequence[Path], fmt: str, var_files: Sequence[Path], out: TextIO) -> int:
@@ -389,10 +392,10 @@ def _policies(paths: Sequence[Path], fmt: str, var_files: Sequence[Path], out: T
     from iamlint.policyview import describe_policies, render_policies
     from iamlint.scan import load_documents
 
-    problem = _var_files_problem(var_files)
-    if problem is not None:
+    read, problem = _read_var_files(var_files)
+    if problem:
         return _error(problem)
-    config = Config(var_files=tuple(p.absolute() for p in var_files))
+    config = Config(var_files=read)
     documents, _ = load_documents(paths, Path.cwd(), config)
     rows = describe_policies(documents)
     if fmt == "json":

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from iamlint.findings import SEVERITIES, Severity
+from iamlint.inputs import VarFile
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 DEFAULT_EXCLUDES = (
@@ -61,7 +62,7 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     respect_gitignore: bool = True
     own_accounts: tuple[str, ...] = ()
-    var_files: tuple[Path, ...] = ()  # `--var-file`: Terraform variable values, in order
+    var_files: tuple[VarFile, ...] = ()  # `--var-file`: Terraform variable values, in order
     source: str | None = None  # the file this came from, for `iamlint config`
 
 
@@ -283,6 +284,6 @@ def describe(config: Config) -> dict[str, Any]:
         "max-file-size": config.max_file_size,
         "respect-gitignore": config.respect_gitignore,
         "own-accounts": list(config.own_accounts),
-        "var-files": [str(p) for p in config.var_files],
+        "var-files": [str(v.path) for v in config.var_files],
         "rules": {k: dict(v) for k, v in config.rule_options.items()},
     }

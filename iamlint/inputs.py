@@ -10,14 +10,33 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 ABSENT = "absent"
 UNREADABLE = "unreadable"
 LARGE = "large"
+# A path not read because it resolves outside the scanned tree: what it
+# resolves to is the token, so re-pointing a symlink inside is seen.
+RESOLVED = "resolved:"
+# For a unit whose load failed inside iamlint: no later run matches it, so
+# the unit is checked again every time rather than its failure kept.
+NEVER = ("", "never")
 LARGE_BYTES = 1024 * 1024  # loaders read no input above this size
 # The names in a directory that can change what a Terraform load finds.
 LISTED = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
+
+@dataclass(frozen=True, slots=True)
+class VarFile:
+    """A Terraform variable file given on the command line (`--var-file`),
+    read once: it may be a pipe (`<(...)`, /dev/stdin) that gives its
+    content to one reader only."""
+
+    path: Path
+    data: bytes
 
 
 def content_token(data: bytes) -> str:
@@ -30,16 +49,29 @@ def listing_token(names: Iterable[str]) -> str:
     return "dir:" + content_token("\0".join(wanted).encode("utf-8", "surrogateescape"))
 
 
+def resolved_token(path: str) -> str:
+    return RESOLVED + os.path.realpath(path)
+
+
 def current_token(path: str) -> str:
-    """The token `path` has now, as a loader would have recorded it."""
+    """The token `path` has now, as a loader would have recorded it when
+    reading it (see `still` for resolved_token)."""
     try:
-        if os.path.isdir(path):
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
             return listing_token(os.listdir(path))
-        if os.stat(path).st_size > LARGE_BYTES:
+        if st.st_size > LARGE_BYTES:
             return LARGE
         with open(path, "rb") as fh:
             return content_token(fh.read())
     except FileNotFoundError:
         return ABSENT
-    except OSError:
+    except (OSError, ValueError):
         return UNREADABLE
+
+
+def still(path: str, token: str, current: Callable[[str], str] = current_token) -> bool:
+    """Does `path` still have the token recorded for it?"""
+    if token.startswith(RESOLVED):
+        return resolved_token(path) == token
+    return current(path) == token

@@ -14,7 +14,7 @@ import os
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,6 +23,7 @@ from iamlint.config import Config
 from iamlint.discover import Candidate, discover, display_path
 from iamlint.engine import Engine, select_rules
 from iamlint.findings import Finding
+from iamlint.inputs import NEVER
 from iamlint.loaders import Loader, Source, error_document
 from iamlint.model import Document, Span, Workspace
 
@@ -196,8 +197,13 @@ def _load(loader: Loader, sources: Sequence[Source]) -> list[Document]:
         reason = "nesting too deep to read"
     except Exception as exc:  # noqa: BLE001 - a loader bug must not end the run
         reason = f"internal error in the {loader.FORMAT} loader: {type(exc).__name__}: {exc}"
+    # What the failed load read is unknown: the results cache must not keep
+    # the failure past the next change anywhere.
     return [
-        error_document(s.display, loader.FORMAT, reason, Span(s.display, 1, 1, 1, 1))
+        replace(
+            error_document(s.display, loader.FORMAT, reason, Span(s.display, 1, 1, 1, 1)),
+            inputs=(NEVER,),
+        )
         for s in sources
     ]
 

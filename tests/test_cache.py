@@ -163,3 +163,102 @@ def test_a_module_is_checked_again_when_what_it_reads_changes(
     )
     var_file.write_text('actions = ["*"]\n', encoding="utf-8")
     assert ("IAM102", "module.c.aws_iam_policy.q") in caller_findings("--var-file", str(var_file))
+
+
+MODULE = """variable "actions" {
+  default = ["s3:GetObject"]
+}
+
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = var.actions, Resource = "*" }]
+  })
+}
+"""
+
+
+def _findings(
+    cwd: Path, cache: Path, capsys: pytest.CaptureFixture[str], *paths: str
+) -> list[tuple[str, str]]:
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        options = ["--select", "IAM101", "--jobs", "1", "--cache-dir", str(cache)]
+        main(["check", "--format", "json", *options, *paths])
+    finally:
+        os.chdir(old)
+    found = json.loads(capsys.readouterr().out)["findings"]
+    return sorted((f["path"], f["address"]) for f in found)
+
+
+def test_what_a_unit_may_read_depends_on_the_tree_scanned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ../modules is outside `infra` but inside `.`: the same unit, scanned
+    # as part of another tree, is checked again.
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "modules" / "admin").mkdir(parents=True)
+    (tmp_path / "modules" / "admin" / "main.tf").write_text(MODULE, encoding="utf-8")
+    (tmp_path / "infra" / "main.tf").write_text(
+        'module "admin" {\n  source  = "../modules/admin"\n  actions = ["*"]\n}\n', "utf-8"
+    )
+    cache = tmp_path / "cache"
+    assert _findings(tmp_path, cache, capsys, "infra") == []
+    assert _findings(tmp_path, cache, capsys, ".") == [
+        ("infra/main.tf", "module.admin.aws_iam_policy.p")
+    ]
+
+
+def test_a_symlink_pointed_back_inside_the_tree_is_seen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree, outside = tmp_path / "tree", tmp_path / "outside"
+    (tree / "mods" / "real").mkdir(parents=True)
+    outside.mkdir()
+    (tree / "mods" / "real" / "main.tf").write_text(MODULE, encoding="utf-8")
+    (outside / "main.tf").write_text(MODULE, encoding="utf-8")
+    (tree / "mods" / "x").symlink_to(outside, target_is_directory=True)
+    (tree / "main.tf").write_text(
+        'module "x" {\n  source  = "./mods/x"\n  actions = ["*"]\n}\n', encoding="utf-8"
+    )
+    cache = tmp_path / "cache"
+    assert _findings(tree, cache, capsys, "main.tf") == [], "outside the tree: not read"
+    (tree / "mods" / "x").unlink()
+    (tree / "mods" / "x").symlink_to(tree / "mods" / "real", target_is_directory=True)
+    assert _findings(tree, cache, capsys, "main.tf") == [("main.tf", "module.x.aws_iam_policy.p")]
+
+
+def test_a_file_read_through_link_dot_dot_is_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `link/../p.json` is real/p.json when link -> real/deeper: that file's
+    # edits must reach the cache, not those of ./p.json.
+    (tmp_path / "real" / "deeper").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "deeper", target_is_directory=True)
+    admin = ADMIN.replace('"Statement"', '"Version": "2012-10-17", "Statement"')
+    (tmp_path / "real" / "p.json").write_text(admin, encoding="utf-8")
+    (tmp_path / "p.json").write_text(admin, encoding="utf-8")
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n  policy = file("link/../p.json")\n}\n', "utf-8"
+    )
+    cache = tmp_path / "cache"
+    assert _findings(tmp_path, cache, capsys, "main.tf") == [("link/../p.json", "aws_iam_policy.p")]
+    (tmp_path / "real" / "p.json").write_text(
+        admin.replace('"*", "Resource"', '"s3:GetObject", "Resource"'), "utf-8"
+    )
+    assert _findings(tmp_path, cache, capsys, "main.tf") == []
+
+
+def test_a_load_that_failed_inside_iamlint_is_not_cached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.tf").write_text(MODULE.replace("var.actions", '"*"'), encoding="utf-8")
+    cache = tmp_path / "cache"
+    import iamlint.loaders.terraform as terraform
+
+    real = terraform.load
+    monkeypatch.setattr(terraform, "load", lambda sources: 1 / 0)
+    assert _findings(tmp_path, cache, capsys, "main.tf") == [("main.tf", None)]  # IAM000
+    monkeypatch.setattr(terraform, "load", real)
+    assert _findings(tmp_path, cache, capsys, "main.tf") == [("main.tf", "aws_iam_policy.p")]

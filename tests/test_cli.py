@@ -281,10 +281,17 @@ def test_var_file_sets_root_module_variables(
         ("bad.tfvars", 'a = "x"\nb = [1,\n', "--var-file bad.tfvars:2:"),
         ("bad.tfvars.json", '{"a": [1,}', "--var-file bad.tfvars.json:1:"),
         ("list.tfvars.json", "[1]", "holds one JSON object"),
+        ("blocks.tfvars", 'a = 1\nresource "x" "y" {}\n', "blocks.tfvars:2:1: a variables file"),
+        ("binary.tfvars", b"a = 1\n\xff\xfe\x00", "--var-file binary.tfvars:2:"),
+        ("/dev/zero", None, "--var-file /dev/zero: larger than 1024 KiB"),
     ],
 )
 def test_unusable_var_file_is_a_usage_error_before_scanning(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str | None, message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str | bytes | None,
+    message: str,
 ) -> None:
     write(tmp_path, "main.tf", VAR_POLICY)
     if text is not None:
@@ -292,3 +299,29 @@ def test_unusable_var_file_is_a_usage_error_before_scanning(
     code, out, err = run(tmp_path, "check", "--var-file", name, capsys=capsys)
     assert code == 2 and out == ""
     assert message in err and "Traceback" not in err
+
+
+def test_a_var_file_is_read_once_so_a_pipe_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--var-file <(...)` and /dev/stdin give their content to one reader.
+    write(tmp_path, "main.tf", VAR_POLICY)
+    var_file = write(tmp_path, "prod.tfvars", 'actions = ["*"]\n')
+    opened: list[str] = []
+    real_open = open
+
+    def counting(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(file).endswith("prod.tfvars"):
+            import traceback
+
+            opened.append("".join(traceback.format_stack(limit=5)))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", counting)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"read_bytes({self})"))
+    # JSON: the text report re-reads a finding's file for its excerpt,
+    # which a pipe no longer gives (the finding is still reported).
+    args = ("check", "--format", "json", "--jobs", "1", "--var-file", str(var_file))
+    code, out, _ = run(tmp_path, *args, capsys=capsys)
+    assert code == 1 and "IAM101" in out
+    assert len(opened) == 1, "\n---\n".join(opened)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from iamlint.config import Config
+from iamlint.loaders.tf_vars import read_var_file
 from iamlint.model import PARTITION, THIS_ACCOUNT, Document, Policy, Unknown
 from iamlint.scan import load_documents, scan
 
@@ -375,7 +377,8 @@ def test_variable_files_apply_in_terraforms_order_and_var_files_last() -> None:
         auto_json,
         auto_json,
     ]
-    var_file = FIXTURES / "tfvars" / "cli" / "prod.tfvars"
+    var_file, _ = read_var_file(FIXTURES / "tfvars" / "cli" / "prod.tfvars")
+    assert var_file is not None
     assert resources(Config(var_files=(var_file,)))[3:] == [
         auto_json,
         ("arn:aws:s3:::prod/*", "tfvars/cli/prod.tfvars", 2),
@@ -426,3 +429,78 @@ def test_broken_tfvars_is_iam000_at_its_line_and_the_rest_still_applies(tmp_path
     assert got == [("IAM000", "terraform.tfvars", 2), ("IAM000", "x.auto.tfvars.json", 1)]
     (pol,) = [p for d in load_documents([tmp_path], tmp_path, Config())[0] for p in d.policies]
     assert pol.statements[0].actions[0].value == "s3:GetObject"  # type: ignore[index]
+
+
+def test_a_document_named_in_nested_loops_is_marked_once_not_per_use(tmp_path: Path) -> None:
+    # Each reuse of a memoised value replays the documents it marked used:
+    # kept once each, or three nested loops over a document replay it a
+    # million times over.
+    items = ", ".join(str(i) for i in range(100))
+    (tmp_path / "main.tf").write_text(
+        'data "aws_iam_policy_document" "d" {\n'
+        '  statement {\n    actions   = ["s3:GetObject"]\n    resources = ["*"]\n  }\n}\n'
+        "locals {\n"
+        "  d  = data.aws_iam_policy_document.d.json\n"
+        f"  l1 = [for i in [{items}] : local.d]\n"
+        f"  l2 = [for i in [{items}] : local.l1]\n"
+        f"  l3 = [for i in [{items}] : local.l2]\n"
+        "}\n"
+        'resource "aws_iam_policy" "p" {\n'
+        "  policy = local.l3[99][99][99]\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    tracemalloc.start()
+    try:
+        docs, _ = load_documents([tmp_path], tmp_path, Config())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [p.address for d in docs for p in d.all_policies()] == ["aws_iam_policy.p"]
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB"
+
+
+def test_a_default_that_reads_another_variable_is_not_shared(tmp_path: Path) -> None:
+    # Terraform rejects `default = var.b`; the evaluator reads it, and what
+    # it reads depends on the caller, so it is not shared between calls.
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "main.tf").write_text(
+        'variable "b" {}\n'
+        'variable "a" {\n  default = var.b\n}\n'
+        'resource "aws_iam_policy" "p" {\n'
+        '  policy = jsonencode({ Version = "2012-10-17", Statement = [{\n'
+        '    Effect = "Allow", Action = var.a, Resource = "*" }] })\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "main.tf").write_text(
+        'module "one" {\n  source = "./m"\n  b      = "s3:GetObject"\n}\n'
+        'module "two" {\n  source = "./m"\n  b      = "*"\n}\n',
+        encoding="utf-8",
+    )
+    docs, _ = load_documents([tmp_path / "main.tf"], tmp_path, Config())
+    found = {p.address: p for d in docs for p in d.all_policies()}
+    actions = {a: p.statements[0].actions[0].value for a, p in found.items()}  # type: ignore[index]
+    assert actions == {
+        "module.one.aws_iam_policy.p": "s3:GetObject",
+        "module.two.aws_iam_policy.p": "*",
+    }
+
+
+def test_a_nesting_error_in_a_shared_module_is_reported_in_every_group(tmp_path: Path) -> None:
+    # zz/ is loaded after the root that calls it: its too-deep default was
+    # first read in the root's group, and must still be reported in its own.
+    (tmp_path / "zz").mkdir()
+    deep = "[" * 65 + '"x"' + "]" * 65
+    (tmp_path / "zz" / "main.tf").write_text(
+        f'variable "v" {{\n  default = {deep}\n}}\n'
+        "locals {\n  l = var.v\n}\n"
+        'resource "aws_iam_policy" "p" {\n'
+        '  policy = jsonencode({ Version = "2012-10-17", Statement = [{\n'
+        '    Effect = "Allow", Action = local.l, Resource = "*" }] })\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "main.tf").write_text('module "a" {\n  source = "./zz"\n}\n', encoding="utf-8")
+    result = scan([tmp_path], tmp_path, Config(select=("IAM000",)))
+    assert [(f.span.path, f.span.line) for f in result.findings] == [("zz/main.tf", 2)]

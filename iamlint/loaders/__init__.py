@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Protocol, cast
 
+from iamlint.inputs import VarFile
 from iamlint.model import Document, Span
 
 _HELPERS = frozenset({"jsonpos", "nodes", "policydoc", "text", "credentials"})
@@ -38,7 +39,7 @@ class Source:
     display: str
     data: bytes
     root: Path | None = None  # the scanned tree: nothing outside it is read
-    var_files: tuple[Path, ...] = ()  # `--var-file`, for a root module's variables
+    var_files: tuple[VarFile, ...] = ()  # `--var-file`, for a root module's variables
 
 
 class Loader(Protocol):

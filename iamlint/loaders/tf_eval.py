@@ -17,6 +17,7 @@ import copy
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -475,11 +476,16 @@ class Run:
 
     def read(self, path: Path) -> tuple[PFile | None, str]:
         """A file inside the scanned tree, registered; or None and why not."""
+        key = _input_key(path)
         if not self.inside(path):
+            self.inputs[key] = inputs.resolved_token(key)
             return None, "outside the scanned tree"
-        key = os.path.abspath(path)
         try:
-            if path.stat().st_size > MAX_FILE:
+            st = path.stat()
+            if stat.S_ISDIR(st.st_mode):
+                self.inputs[key] = inputs.current_token(key)
+                return None, "a directory"
+            if st.st_size > MAX_FILE:
                 self.inputs[key] = inputs.LARGE
                 return None, "file too large"
             data = path.read_bytes()
@@ -504,19 +510,22 @@ class Run:
         directory = Path(os.path.normpath(directory))
         if directory in self.modules:
             return self.modules[directory]
+        key = _input_key(directory)
         if not self.inside(directory):
+            self.inputs[key] = inputs.resolved_token(key)
             self.modules[directory] = None
             return None
         if not directory.is_dir():
-            self.inputs[os.path.abspath(directory)] = inputs.current_token(str(directory))
+            self.inputs[key] = inputs.current_token(key)
             self.modules[directory] = None
             return None
         files = []
         try:
             names = sorted(os.listdir(directory))
+            self.inputs[key] = inputs.listing_token(names)
         except OSError:
             names = []
-        self.inputs[os.path.abspath(directory)] = inputs.listing_token(names)
+            self.inputs[key] = inputs.UNREADABLE
         for name in names:
             lower = name.lower()
             if lower.endswith((".tf", ".tf.json")):
@@ -526,6 +535,12 @@ class Run:
         module = build_module(self.world, directory, files)
         self.modules[directory] = module
         return module
+
+
+def _input_key(path: Path) -> str:
+    """The path an input is recorded under: absolute, and with `..`
+    resolved as the system does (through symlinks) when there is one."""
+    return os.path.realpath(path) if ".." in path.parts else os.path.abspath(path)
 
 
 def build_module(world: World, directory: Path, files: list[PFile]) -> Module:
@@ -605,7 +620,9 @@ class Instance:
         self.caller = caller
         self.call = call
         self.depth = depth
-        self.vars: dict[str, tuple[JNode, tuple[tuple[Instance, str], ...]]] = {}
+        # name -> value, documents it marked used, whether it depends on
+        # more than its name (a default that reads another variable).
+        self.vars: dict[str, tuple[JNode, tuple[tuple[Instance, str], ...], bool]] = {}
         self._set: frozenset[str] | None = None
         self.busy: set[str] = set()
         self.children: dict[str, Instance | None] = {}
@@ -645,7 +662,9 @@ class Instance:
         finally:
             dep = run.dep
             run.dep = outer or dep
-        marks = tuple(run.marks[n:])
+        # Once each: a value naming a document a thousand times (a for
+        # expression over it) must not carry, and replay, a thousand marks.
+        marks = tuple(dict.fromkeys(run.marks[n:]))
         defaults = tuple(dict.fromkeys(run.defaults[m:]))
         self.memo[key] = (value, dep, marks, defaults)
         if not dep and shared is None and all(i is self for i, _ in marks):
@@ -695,15 +714,19 @@ class Instance:
                 run.dep = True
                 return unknown(f"var.{name}", start, end)
             self.busy_var.add(name)
-            n, dep = len(run.marks), run.dep
+            outer, n = run.dep, len(run.marks)
+            run.dep = False
             try:
                 value = self._var(name, start, end)
             finally:
                 self.busy_var.discard(name)
-                run.dep = dep
-            got = self.vars[name] = (value, tuple(run.marks[n:]))
+                dep = run.dep
+                run.dep = outer or dep
+            got = self.vars[name] = (value, tuple(dict.fromkeys(run.marks[n:])), dep)
         else:
             run.marks.extend(got[1])
+            if got[2]:
+                run.dep = True
         if name in self.variables_set():
             run.dep = True
         else:
@@ -720,9 +743,9 @@ class Instance:
             if arg is not None:
                 return self.caller.eval(arg) or unknown(f"var.{name}", start, end)
         elif name in self.module.tfvars:
-            got = self.eval(self.module.tfvars[name])
-            if got is not None:
-                return got
+            # Not memoised: each load reads its .tfvars afresh.
+            attr = self.module.tfvars[name]
+            return Evaluator(self, {}).ev(attr.expr, attr.pf, 0)
         decl = self.module.variables.get(name)
         if decl is not None:
             default = decl.attr("default")
@@ -824,7 +847,12 @@ def module_dir(inst: Instance, call: Block) -> Path | None:
     if not src.startswith(("./", "../")) and src not in (".", ".."):
         return None
     path = Path(os.path.normpath(inst.module.dir / src))
-    return path if inst.run.inside(path) else None
+    if inst.run.inside(path):
+        return path
+    # Where it leads is an input: a symlink pointed back inside is news.
+    key = _input_key(path)
+    inst.run.inputs[key] = inputs.resolved_token(key)
+    return None
 
 
 # ---------------------------------------------------------------- evaluator

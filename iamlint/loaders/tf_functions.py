@@ -86,7 +86,10 @@ def call_function(
         return unknown(text, s, e)
     try:
         out = fn(args, s, e)
-    except (_Unknown, TypeError, ValueError, IndexError, KeyError, OverflowError, RecursionError):
+    except RecursionError:
+        ev.run.dep = True  # how deep the stack was, not what the expression says
+        return unknown(text, s, e)
+    except (_Unknown, TypeError, ValueError, IndexError, KeyError, OverflowError):
         return unknown(text, s, e)
     return out if out is not None else unknown(text, s, e)
 

@@ -11,10 +11,12 @@ variables come from its caller's arguments.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from iamlint import inputs
+from iamlint.inputs import VarFile
 from iamlint.loaders import LoadError
 from iamlint.loaders.jsonpos import JSONPosError
 from iamlint.loaders.jsonpos import parse as parse_json
@@ -32,72 +34,79 @@ def tfvars_names(names: Sequence[str]) -> list[str]:
     return fixed + auto
 
 
-def read_values(run: Run, module: Module, var_files: Sequence[Path] = ()) -> list[ParseError]:
+def read_values(run: Run, module: Module, var_files: Sequence[VarFile] = ()) -> list[ParseError]:
     """Fill `module.tfvars` from the files beside it, then `var_files`;
     the syntax errors of those files (what does parse is still used)."""
     try:
         names = os.listdir(module.dir)
+        run.inputs[os.path.abspath(module.dir)] = inputs.listing_token(names)
     except OSError:
         names = []
-    run.inputs[os.path.abspath(module.dir)] = inputs.listing_token(names)
+        run.inputs[os.path.abspath(module.dir)] = inputs.UNREADABLE
     errors: list[ParseError] = []
     for name in tfvars_names(names):
         pf, _ = run.read(module.dir / name)
         if pf is not None:
             errors.extend(_values(pf, module))
-    for path in var_files:
-        # Named by the user, so read wherever it is; a file that cannot be
-        # read was refused before the scan began (var_file_problem).
-        pf = _register(run.world, path, run.display(path))
-        if pf is not None:
-            errors.extend(_values(pf, module))
+    for var_file in var_files:
+        # Named by the user, so wherever it is; read_var_file refused,
+        # before the scan, one that cannot be used.
+        try:
+            text = decode(var_file.data)
+        except LoadError:
+            continue
+        pf = run.world.register(var_file.path, run.display(var_file.path), var_file.data, text)
+        errors.extend(_values(pf, module))
     return errors
 
 
-def var_file_problem(path: Path) -> str | None:
-    """Why a `--var-file` cannot be used (`file:line:column: message`), or None."""
+def read_var_file(path: Path) -> tuple[VarFile | None, str]:
+    """A `--var-file`, read once; or None and why it cannot be used
+    (`file:line:column: message`)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            if stat.S_ISDIR(os.fstat(fh.fileno()).st_mode):
+                return None, f"{path}: is a directory"
+            data = fh.read(inputs.LARGE_BYTES + 1)
     except FileNotFoundError:
-        return f"{path}: no such file"
+        return None, f"{path}: no such file"
     except IsADirectoryError:
-        return f"{path}: is a directory"
+        return None, f"{path}: is a directory"
     except OSError as exc:
-        return f"{path}: cannot read: {exc.strerror}"
+        return None, f"{path}: cannot read: {exc.strerror}"
     if len(data) > inputs.LARGE_BYTES:
-        return f"{path}: larger than {inputs.LARGE_BYTES // 1024} KiB"
+        return None, f"{path}: larger than {inputs.LARGE_BYTES // 1024} KiB"
     try:
         text = decode(data)
     except LoadError as exc:
-        return f"{path}: {exc.message}"
+        raw = data.decode("utf-8", errors="replace")
+        line, column = World().register(path, str(path), data, raw).position(exc.offset or 0)
+        return None, f"{path}:{line}:{column}: {exc.message}"
     pf = World().register(path, str(path), data, text)
     if _is_json(path):
         try:
             root = parse_json(text)
         except JSONPosError as exc:
             line, column = pf.position(exc.offset)
-            return f"{path}:{line}:{column}: invalid JSON: {exc.message}"
+            return None, f"{path}:{line}:{column}: invalid JSON: {exc.message}"
         if not isinstance(root, JObject):
-            return f"{path}:1:1: a .tfvars.json file holds one JSON object"
-        return None
-    errors = syntax_errors(pf, parse(pf))
+            return None, f"{path}:1:1: a .tfvars.json file holds one JSON object"
+        return VarFile(path.absolute(), data), ""
+    tree = parse(pf)
+    errors = syntax_errors(pf, tree)
     if errors:
         span = errors[0].span
-        return f"{path}:{span.line}:{span.column}: {errors[0].message}"
-    return None
+        return None, f"{path}:{span.line}:{span.column}: {errors[0].message}"
+    for child in tree.root_node.named_children:
+        for node in child.named_children if child.type == "body" else []:
+            if node.type == "block":
+                line, column = pf.position(pf.char(node.start_byte))
+                return None, f"{path}:{line}:{column}: a variables file holds only attributes"
+    return VarFile(path.absolute(), data), ""
 
 
 def _is_json(path: Path) -> bool:
     return path.name.lower().endswith(".json")
-
-
-def _register(world: World, path: Path, display: str) -> PFile | None:
-    try:
-        data = path.read_bytes()
-        text = decode(data)
-    except (OSError, LoadError):
-        return None
-    return world.register(path, display, data, text)
 
 
 def _values(pf: PFile, module: Module) -> list[ParseError]:
