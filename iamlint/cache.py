@@ -27,7 +27,7 @@ from iamlint import __version__
 from iamlint.config import Config, describe
 from iamlint.discover import Candidate
 from iamlint.findings import Finding
-from iamlint.inputs import content_token, current_token, still
+from iamlint.inputs import Input, content_token, current_token, still
 from iamlint.model import Span
 
 CACHE_FORMAT = 3  # 3: entries list the inputs beyond their unit's files
@@ -56,6 +56,9 @@ class ResultsCache:
             __version__, str(CACHE_FORMAT), settings, ",".join(rules), _code_stamp(), *var_files
         )
         self._tokens: dict[str, str] = {}  # inputs beyond units' files, as they are now
+        # Inputs beyond units' files: path -> [size, mtime_ns, token]
+        self._inputs: dict[str, list[Any]] = {}
+        self._fresh_inputs: dict[str, list[Any]] = {}
         self.path = directory / f"{_digest(str(root))}.json"
         self._files: dict[str, list[Any]] = {}  # display -> [size, mtime_ns, content hash]
         self._units: dict[str, dict[str, Any]] = {}
@@ -71,9 +74,11 @@ class ResultsCache:
             return
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
             return
-        files, units = data.get("files"), data.get("units")
+        files, units, inputs = data.get("files"), data.get("units"), data.get("inputs")
         if isinstance(files, dict):
             self._files = files
+        if isinstance(inputs, dict):
+            self._inputs = inputs
         if isinstance(units, dict):
             self._units = units
 
@@ -127,29 +132,54 @@ class ResultsCache:
         key: str,
         findings: Sequence[Finding],
         files: int,
-        inputs: Sequence[tuple[str, str]] = (),
+        inputs: Sequence[Input] = (),
     ) -> None:
         entry: dict[str, Any] = {"findings": [_row(f) for f in findings], "files": files}
         if inputs:
-            entry["inputs"] = [list(pair) for pair in inputs]
+            entry["inputs"] = [[path, token] for path, token, _, _ in inputs]
+            for path, token, size, mtime_ns in inputs:
+                if size >= 0:  # as the loader saw it: trusted while unchanged
+                    self._fresh_inputs[path] = [size, mtime_ns, token]
         self._fresh_units[key] = entry
         self._changed = True
 
     def _token(self, path: str) -> str:
+        """An input's token now; by its size and time alone while those are
+        what they were when the token was taken."""
         token = self._tokens.get(path)
-        if token is None:
-            token = self._tokens[path] = current_token(path)
+        if token is not None:
+            return token
+        known = self._inputs.get(path)
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            st = None
+        if known and st is not None and [st.st_size, st.st_mtime_ns] == known[:2]:
+            token = str(known[2])
+        else:
+            token = current_token(path)
+            self._changed = True
+        if st is not None:
+            self._fresh_inputs[path] = [st.st_size, st.st_mtime_ns, token]
+        self._tokens[path] = token
         return token
 
     def save(self) -> None:
         """Write what this run used: entries of vanished files drop out.
         Nothing is written when the run used exactly what was there."""
-        same = len(self._fresh_units) == len(self._units) and len(self._fresh_files) == len(
-            self._files
+        same = (
+            len(self._fresh_units) == len(self._units)
+            and len(self._fresh_files) == len(self._files)
+            and len(self._fresh_inputs) == len(self._inputs)
         )
         if same and not self._changed:
             return
-        data = {"format": CACHE_FORMAT, "files": self._fresh_files, "units": self._fresh_units}
+        data = {
+            "format": CACHE_FORMAT,
+            "files": self._fresh_files,
+            "inputs": self._fresh_inputs,
+            "units": self._fresh_units,
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")

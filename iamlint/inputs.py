@@ -21,9 +21,13 @@ LARGE = "large"
 # A path not read because it resolves outside the scanned tree: what it
 # resolves to is the token, so re-pointing a symlink inside is seen.
 RESOLVED = "resolved:"
+# What a loader records of one input: path, token, and the size and
+# modification time it had when read (-1, -1 when that says nothing), so a
+# later run can trust an unchanged file's token without reading it.
+Input = tuple[str, str, int, int]
 # For a unit whose load failed inside iamlint: no later run matches it, so
 # the unit is checked again every time rather than its failure kept.
-NEVER = ("", "never")
+NEVER: Input = ("", "never", -1, -1)
 LARGE_BYTES = 1024 * 1024  # loaders read no input above this size
 # The names in a directory that can change what a Terraform load finds.
 LISTED = (".tf", ".tf.json", ".tfvars", ".tfvars.json")

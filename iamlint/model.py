@@ -248,8 +248,9 @@ class Document:
     errors: tuple[ParseError, ...] = ()
     # Files beyond its unit's own that the loader read to build it (called
     # modules, file() targets, .tfvars), each with a token of what it held
-    # (iamlint.inputs): cached results hold only while the tokens match.
-    inputs: tuple[tuple[str, str], ...] = ()
+    # and its size and time then (iamlint.inputs.Input): cached results
+    # hold only while the tokens match.
+    inputs: tuple[tuple[str, str, int, int], ...] = ()
 
     def all_policies(self) -> Iterator[Policy]:
         """Standalone policies, then those embedded in identities."""

@@ -23,7 +23,7 @@ from iamlint.config import Config
 from iamlint.discover import Candidate, discover, display_path
 from iamlint.engine import Engine, select_rules
 from iamlint.findings import Finding
-from iamlint.inputs import NEVER
+from iamlint.inputs import NEVER, Input
 from iamlint.loaders import Loader, Source, error_document
 from iamlint.model import Document, Span, Workspace
 
@@ -60,7 +60,7 @@ class _UnitResult:
     findings: list[Finding]
     documents: list[Document]  # kept only when a rule needs the whole workspace
     files: int
-    inputs: tuple[tuple[str, str], ...] = ()  # beyond the unit's files (Document.inputs)
+    inputs: tuple[Input, ...] = ()  # beyond the unit's files (Document.inputs)
 
 
 def _grouped_extensions() -> tuple[str, ...]:

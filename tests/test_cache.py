@@ -262,3 +262,27 @@ def test_a_load_that_failed_inside_iamlint_is_not_cached(
     assert _findings(tmp_path, cache, capsys, "main.tf") == [("main.tf", None)]  # IAM000
     monkeypatch.setattr(terraform, "load", real)
     assert _findings(tmp_path, cache, capsys, "main.tf") == [("main.tf", "aws_iam_policy.p")]
+
+
+def test_a_warm_run_trusts_unchanged_inputs_by_size_and_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "main.tf").write_text(MODULE, encoding="utf-8")
+    (tmp_path / "main.tf").write_text(
+        'module "c" {\n  source  = "./child"\n  actions = ["*"]\n}\n', encoding="utf-8"
+    )
+    cache = tmp_path / "cache"
+    expected = [("main.tf", "module.c.aws_iam_policy.p")]
+    assert _findings(tmp_path, cache, capsys, "main.tf") == expected
+    opened: list[str] = []
+    real_open = open
+
+    def counting(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(file).endswith(".tf"):
+            opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", counting)
+    assert _findings(tmp_path, cache, capsys, "main.tf") == expected
+    assert opened == [], "nothing read: the module's file is trusted by its size and time"

@@ -437,7 +437,7 @@ class Run:
         # Files and directories read beyond the unit's own files, with a
         # token of what they held (inputs.py): the results cache's
         # dependencies.
-        self.inputs: dict[str, str] = {}
+        self.inputs: dict[str, tuple[str, int, int]] = {}
         # Set by any read of what differs between instances of a module
         # (variables, path.root, module outputs, resource addresses, files,
         # cycles, budgets); Instance._memo shares only values computed
@@ -474,31 +474,53 @@ class Run:
             return False
         return real == self._real_root or real.startswith(self._real_root.rstrip(os.sep) + os.sep)
 
+    def note(self, key: str, token: str, st: os.stat_result | None = None) -> None:
+        """Record an input (inputs.py), with the size and time it had."""
+        if st is None:
+            self.inputs[key] = (token, -1, -1)
+        else:
+            self.inputs[key] = (token, st.st_size, st.st_mtime_ns)
+
+    def listing(self, directory: Path) -> list[str]:
+        """The names in a directory, sorted, recorded as an input (its
+        modification time changes when an entry comes or goes)."""
+        key = os.path.abspath(directory)
+        try:
+            st = os.stat(directory)
+            names = sorted(os.listdir(directory))
+        except OSError:
+            self.note(key, inputs.UNREADABLE)
+            return []
+        self.note(key, inputs.listing_token(names), st)
+        return names
+
     def read(self, path: Path) -> tuple[PFile | None, str]:
         """A file inside the scanned tree, registered; or None and why not."""
         key = _input_key(path)
         if not self.inside(path):
-            self.inputs[key] = inputs.resolved_token(key)
+            self.note(key, inputs.resolved_token(key))
             return None, "outside the scanned tree"
+        st = None
         try:
             st = path.stat()
             if stat.S_ISDIR(st.st_mode):
-                self.inputs[key] = inputs.current_token(key)
+                self.note(key, inputs.current_token(key))
                 return None, "a directory"
             if st.st_size > MAX_FILE:
-                self.inputs[key] = inputs.LARGE
+                self.note(key, inputs.LARGE, st)
                 return None, "file too large"
             data = path.read_bytes()
         except FileNotFoundError:
-            self.inputs[key] = inputs.ABSENT
+            self.note(key, inputs.ABSENT)
             return None, "no such file"
         except IsADirectoryError:
-            self.inputs[key] = inputs.current_token(key)
+            self.note(key, inputs.current_token(key))
             return None, "a directory"
         except OSError as exc:
-            self.inputs[key] = inputs.UNREADABLE
+            self.note(key, inputs.UNREADABLE)
             return None, exc.strerror or "unreadable"
-        self.inputs[key] = inputs.content_token(data)
+        # The size and time before the read: a change during it shows later.
+        self.note(key, inputs.content_token(data), st)
         try:
             text = decode(data)
         except LoadError as exc:
@@ -512,20 +534,15 @@ class Run:
             return self.modules[directory]
         key = _input_key(directory)
         if not self.inside(directory):
-            self.inputs[key] = inputs.resolved_token(key)
+            self.note(key, inputs.resolved_token(key))
             self.modules[directory] = None
             return None
         if not directory.is_dir():
-            self.inputs[key] = inputs.current_token(key)
+            self.note(key, inputs.current_token(key))
             self.modules[directory] = None
             return None
         files = []
-        try:
-            names = sorted(os.listdir(directory))
-            self.inputs[key] = inputs.listing_token(names)
-        except OSError:
-            names = []
-            self.inputs[key] = inputs.UNREADABLE
+        names = self.listing(directory)
         for name in names:
             lower = name.lower()
             if lower.endswith((".tf", ".tf.json")):
@@ -851,7 +868,7 @@ def module_dir(inst: Instance, call: Block) -> Path | None:
         return path
     # Where it leads is an input: a symlink pointed back inside is news.
     key = _input_key(path)
-    inst.run.inputs[key] = inputs.resolved_token(key)
+    inst.run.note(key, inputs.resolved_token(key))
     return None
 
 

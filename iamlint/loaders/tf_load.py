@@ -146,7 +146,8 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
     out = list(documents.values())
     if run.inputs and out:
         # On one document: the scan takes the union over the unit's.
-        out[0] = replace(out[0], inputs=tuple(sorted(run.inputs.items())))
+        read = tuple(sorted((path, *rest) for path, rest in run.inputs.items()))
+        out[0] = replace(out[0], inputs=read)
     return out
 
 

@@ -37,12 +37,7 @@ def tfvars_names(names: Sequence[str]) -> list[str]:
 def read_values(run: Run, module: Module, var_files: Sequence[VarFile] = ()) -> list[ParseError]:
     """Fill `module.tfvars` from the files beside it, then `var_files`;
     the syntax errors of those files (what does parse is still used)."""
-    try:
-        names = os.listdir(module.dir)
-        run.inputs[os.path.abspath(module.dir)] = inputs.listing_token(names)
-    except OSError:
-        names = []
-        run.inputs[os.path.abspath(module.dir)] = inputs.UNREADABLE
+    names = run.listing(module.dir)
     errors: list[ParseError] = []
     for name in tfvars_names(names):
         pf, _ = run.read(module.dir / name)
