@@ -504,3 +504,14 @@ def test_a_nesting_error_in_a_shared_module_is_reported_in_every_group(tmp_path:
     (tmp_path / "main.tf").write_text('module "a" {\n  source = "./zz"\n}\n', encoding="utf-8")
     result = scan([tmp_path], tmp_path, Config(select=("IAM000",)))
     assert [(f.span.path, f.span.line) for f in result.findings] == [("zz/main.tf", 2)]
+
+
+def test_a_byte_order_mark_does_not_shift_the_first_line(tmp_path: Path) -> None:
+    text = (
+        'resource "aws_iam_policy" "p" { policy = jsonencode({ Version = "2012-10-17",'
+        ' Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] }) }\n'
+    )
+    (tmp_path / "main.tf").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (pol,) = [p for d in load_documents([tmp_path], tmp_path, Config())[0] for p in d.policies]
+    action = pol.statements[0].actions[0]  # type: ignore[index]
+    assert (action.span.line, action.span.column) == (1, text.index('"*"') + 1)

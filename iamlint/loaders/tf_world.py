@@ -133,6 +133,10 @@ class World:
         return self._next
 
     def register(self, path: Path, display: str, data: bytes, text: str) -> PFile:
+        if data.startswith(b"\xef\xbb\xbf"):
+            # decode() drops a BOM from the text: the parser must not see it
+            # either, or the first line's columns are one off.
+            data = data[3:]
         key = (str(path) + "\x00" + display, len(data), hash(data))
         found = self._by_key.get(key)
         if found is not None:
