@@ -10,10 +10,12 @@ others are still loaded and their findings reported.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -109,6 +111,28 @@ def load_unit(
 
     `overrides` gives the content of files that differ from the disk (an
     editor's unsaved buffers)."""
+    with _few_collections():
+        return _load_unit(unit, config, overrides)
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Collect the young generation every 50,000 allocations, not 700,
+    while a unit loads: a loader builds hundreds of thousands of small
+    objects that all live until the unit is done, so frequent collections
+    only walk them again and again (the Terraform corpus loads about 10%
+    faster, median of interleaved runs). The threshold is restored after."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 50_000), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _load_unit(
+    unit: Sequence[Candidate], config: Config, overrides: Mapping[Path, bytes] | None
+) -> tuple[list[Document], int]:
     documents: list[Document] = []
     groups: dict[str, tuple[Loader, list[Source]]] = {}
     count = 0
@@ -411,7 +435,6 @@ class _Workers:
     def start(self) -> None:
         if self._pool is not None:
             return
-        import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 

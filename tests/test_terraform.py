@@ -515,3 +515,11 @@ def test_a_byte_order_mark_does_not_shift_the_first_line(tmp_path: Path) -> None
     (pol,) = [p for d in load_documents([tmp_path], tmp_path, Config())[0] for p in d.policies]
     action = pol.statements[0].actions[0]  # type: ignore[index]
     assert (action.span.line, action.span.column) == (1, text.index('"*"') + 1)
+
+
+def test_loading_restores_the_garbage_collector_threshold() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    load("basic")
+    assert gc.get_threshold() == before
