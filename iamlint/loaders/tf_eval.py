@@ -196,7 +196,7 @@ def mark_default(node: JNode, depth: int = 0) -> JNode:
 class Attr:
     """An attribute: its expression (a tree-sitter node or a .tf.json node)."""
 
-    __slots__ = ("end", "expr", "key_end", "key_start", "name", "pf", "start")
+    __slots__ = ("_roots", "end", "expr", "key_end", "key_start", "name", "pf", "start")
 
     def __init__(
         self, name: str, expr: Any, pf: PFile, start: int, end: int, key_start: int, key_end: int
@@ -208,6 +208,22 @@ class Attr:
         self.end = end
         self.key_start = key_start
         self.key_end = key_end
+        self._roots: frozenset[str] | None = None
+
+    def roots(self) -> frozenset[str] | None:
+        """The names the expression's references start with (`count` of
+        `count.index`, `var`, `local`), or None when not known (.tf.json)."""
+        if self._roots is None and not isinstance(self.expr, JNode):
+            names = set()
+            stack = [self.expr]
+            while stack:
+                node = stack.pop()
+                if node.type == "variable_expr":
+                    names.add(self.pf.source(node))
+                else:
+                    stack.extend(node.children)
+            self._roots = frozenset(names)
+        return self._roots
 
 
 class Block:
@@ -715,7 +731,11 @@ class Instance:
         if attr is None:
             return None
         if bindings:
-            return Evaluator(self, bindings).ev(attr.expr, attr.pf, 0)
+            roots = attr.roots()
+            if roots is None or not roots.isdisjoint(bindings):
+                return Evaluator(self, bindings).ev(attr.expr, attr.pf, 0)
+            # `count.index` and `each.value` unused: as if there were no
+            # bindings, so the value is memoised and shared like any other.
         return self._memo(("attr", attr), lambda: Evaluator(self, {}).ev(attr.expr, attr.pf, 0))
 
     def eval_expr(self, expr: Any, pf: PFile, bindings: Bindings | None = None) -> JNode:
