@@ -184,11 +184,23 @@ class _Resource:
 
 
 class _IdentityBuilder:
-    __slots__ = ("boundary", "groups", "inline", "kind", "login", "managed", "name", "res", "trust")
+    __slots__ = (
+        "boundary",
+        "external",
+        "groups",
+        "inline",
+        "kind",
+        "login",
+        "managed",
+        "name",
+        "res",
+        "trust",
+    )
 
-    def __init__(self, kind: IdentityKind, res: _Resource) -> None:
+    def __init__(self, kind: IdentityKind, res: _Resource, external: bool = False) -> None:
         self.kind = kind
-        self.res = res
+        self.res = res  # for an external identity, the resource naming it
+        self.external = external
         self.name: Value | None = None
         self.inline: list[Policy] = []
         self.managed: list[PolicyRef] = []
@@ -343,6 +355,22 @@ class _Template:
                 if isinstance(named, JScalar) and named.value == node.value:
                     return res
         return None
+
+    def external_identity(
+        self, kind: IdentityKind, value: Value, res: _Resource
+    ) -> _IdentityBuilder:
+        """An identity the template does not declare, named by a parameter
+        or a literal name (`Users: [!Ref UserName]`): what is attached to
+        it is still judged (Identity.external). Values that read the same
+        share one; it takes the address of the first resource naming it."""
+        said = value.value.expression if isinstance(value.value, Unknown) else value.value
+        key = f"\x00{kind} {said}"  # never a logical id
+        builder = self.identities.get(key)
+        if builder is None:
+            builder = _IdentityBuilder(kind, res, external=True)
+            builder.name = value
+            self.identities[key] = builder
+        return builder
 
     def identity(self, res: _Resource) -> _IdentityBuilder:
         builder = self.identities.get(res.logical)
@@ -499,6 +527,7 @@ class _Template:
             trust_policy=b.trust,
             groups=tuple(b.groups),
             has_login_profile=b.login,
+            external=b.external,
         )
 
     def _identity_resource(self, res: _Resource) -> None:
@@ -573,15 +602,18 @@ class _Template:
         name = self.value(name_node) if name_node is not None else None
         doc = props.get("PolicyDocument")
         targets: list[tuple[JNode, _IdentityBuilder]] = []
-        external = False
         for prop, kind in _ATTACH_LISTS:
             type_ = next(t for t, k in _IDENTITY_TYPES.items() if k == kind)
-            for raw, _ in self.values(props.get(prop)):
+            for raw, value in self.values(props.get(prop)):
+                if value.value is None:
+                    continue  # AWS::NoValue, or a null: names nothing
                 found = self.referenced(raw, (type_,))
-                if found is None:
-                    external = True
-                else:
-                    targets.append((raw, self.identity(found)))
+                builder = (
+                    self.identity(found)
+                    if found is not None
+                    else self.external_identity(kind, value, res)
+                )
+                targets.append((raw, builder))
         address = f"{res.address}.PolicyDocument"
         if managed:
             policy = None
@@ -603,7 +635,7 @@ class _Template:
             return
         if doc is None:
             return
-        owner = targets[0][1] if len(targets) == 1 and not external else None
+        owner = targets[0][1] if len(targets) == 1 else None
         self.inline_policy(doc, address, res, owner, name)
 
     def _single_policy(self, res: _Resource) -> None:
@@ -617,9 +649,15 @@ class _Template:
         name = self.value(name_node) if name_node is not None else None
         type_ = next(t for t, k in _IDENTITY_TYPES.items() if k == kind)
         owner_node = props.get(prop)
-        found = self.referenced(owner_node, (type_,)) if owner_node is not None else None
         address = f"{res.address}.PolicyDocument"
-        owner = self.identity(found) if found is not None else None
+        owner = None
+        if owner_node is not None:
+            found = self.referenced(owner_node, (type_,))
+            value = self.value(owner_node)
+            if found is not None:
+                owner = self.identity(found)
+            elif value.value is not None:
+                owner = self.external_identity(kind, value, res)
         self.inline_policy(doc, address, res, owner, name)
 
     def inline_policy(
@@ -633,8 +671,11 @@ class _Template:
         """An identity policy: inline in `owner`, or standalone (owned by
         its own resource `res`) when it has no single identity."""
         holder = owner.res if owner is not None else res
+        owner_type = holder.type
+        if owner is not None and owner.external:
+            owner_type = next(t for t, k in _IDENTITY_TYPES.items() if k == owner.kind)
         policy = self.policy(
-            doc, address, kind="identity", owner=holder.address, owner_type=holder.type, name=name
+            doc, address, kind="identity", owner=holder.address, owner_type=owner_type, name=name
         )
         if policy is None:
             return
