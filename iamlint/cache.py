@@ -154,7 +154,12 @@ class ResultsCache:
             st = os.stat(path)
         except (OSError, ValueError):
             st = None
-        if known and st is not None and [st.st_size, st.st_mtime_ns] == known[:2]:
+        if (
+            known
+            and len(known) == 3
+            and st is not None
+            and [st.st_size, st.st_mtime_ns] == known[:2]
+        ):
             token = str(known[2])
         else:
             token = current_token(path)

@@ -123,7 +123,8 @@ def _few_collections() -> Iterator[None]:
     only walk them again and again (the Terraform corpus loads about 10%
     faster, median of interleaved runs). The threshold is restored after."""
     old = gc.get_threshold()
-    gc.set_threshold(max(old[0], 50_000), *old[1:])
+    if old[0]:  # 0: the host turned automatic collection off; leave it so
+        gc.set_threshold(max(old[0], 50_000), *old[1:])
     try:
         yield
     finally:

@@ -87,7 +87,7 @@ def test_identity_collects_inline_attachments_boundary_and_trust() -> None:
     assert other.external and other.kind == "role" and other.name is not None
     assert (other.name.value, other.address) == (
         "app-role",
-        "aws_iam_role_policy_attachment.readonly",
+        "aws_iam_role_policy_attachment.readonly.role",
     )
     assert [r.value.value for r in other.managed_policies] == [
         "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -523,3 +523,52 @@ def test_loading_restores_the_garbage_collector_threshold() -> None:
     before = gc.get_threshold()
     load("basic")
     assert gc.get_threshold() == before
+
+
+def test_identities_declared_elsewhere_are_one_per_known_name_and_per_place_otherwise() -> None:
+    docs = load("external")
+    externals = {i.address: i for d in docs for i in d.identities if i.external}
+    managed = {a: [r.value.value for r in i.managed_policies] for a, i in externals.items()}
+    # "ext-u1" is one user, wherever it is named; ext-u2 and ext-r others.
+    assert managed["aws_iam_policy_attachment.shared.users[0]"] == [
+        "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+        "arn:aws:iam::aws:policy/IAMFullAccess",
+    ]
+    assert externals["aws_iam_policy_attachment.shared.users[1]"].kind == "user"
+    assert externals["aws_iam_policy_attachment.shared.roles[0]"].kind == "role"
+    # each.value of two resources, var.role_name in two files: unresolved
+    # names may be different roles, so each place has its own.
+    assert {"aws_iam_role_policy.ops.role", "aws_iam_role_policy.ci.role"} <= set(externals)
+    assert {"aws_iam_role_policy_attachment.ro.role", "aws_iam_role_policy.p.role"} <= set(
+        externals
+    )
+    result = scan([FIXTURES / "external"], FIXTURES, Config(select=("IAM107", "IAM102", "IAM001")))
+    # No escalation from two roles' policies merged, and the suppression
+    # beside the policy in suppressed_b.tf still applies.
+    assert [(f.rule_id, f.span.path) for f in result.findings] == []
+    assert [f.rule_id for f in result.suppressed] == ["IAM102"]
+
+
+def test_undecodable_tfvars_and_a_bom_before_bad_bytes_are_located(tmp_path: Path) -> None:
+    (tmp_path / "vars").mkdir()
+    (tmp_path / "vars" / "main.tf").write_text('variable "x" {}\n', encoding="utf-8")
+    (tmp_path / "vars" / "terraform.tfvars").write_bytes(b'x = "\xff"\n')
+    (tmp_path / "bom").mkdir()
+    (tmp_path / "bom" / "main.tf").write_bytes(b'\xef\xbb\xbfvariable "x" {}\n\xff\n')
+    result = scan([tmp_path], tmp_path, Config(select=("IAM000",)))
+    got = sorted((f.span.path, f.span.line, f.span.column) for f in result.findings)
+    assert got == [("bom/main.tf", 2, 1), ("vars/terraform.tfvars", 1, 6)]
+
+
+def test_a_host_that_turned_collection_off_keeps_it_off() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    gc.set_threshold(0)
+    try:
+        from iamlint import scan as scan_module
+
+        with scan_module._few_collections():
+            assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)

@@ -82,9 +82,51 @@ def test_plan_identity_rules_see_memberships_and_attachments() -> None:
     result = scan([IDENTITIES], IDENTITIES, Config(select=("IAM304", "IAM305", "IAM307", "IAM403")))
     got = sorted((f.rule_id, f.address) for f in result.findings)
     assert got == [
-        ("IAM304", "aws_iam_role_policy_attachment.admin"),
+        ("IAM304", "aws_iam_role_policy_attachment.admin.role"),
         ("IAM305", "module.worker.aws_iam_role.this[0]"),
         ("IAM403", "aws_iam_account_password_policy.strict"),
         ("IAM403", "aws_iam_account_password_policy.strict"),
     ]
     # No IAM307: the user's group membership is in the plan.
+
+
+REVIEW = PLAN.parent / "plan_review"
+
+
+def _plan(case: str) -> Document:
+    docs, _ = load_documents([REVIEW / case], REVIEW / case, Config())
+    (doc,) = docs
+    return doc
+
+
+def test_plan_links_by_configuration_within_each_module_instance() -> None:
+    # module.svc["a"] and ["b"] both have aws_iam_role.this[0]: each
+    # attachment links to its own instance's role.
+    doc = _plan("modules")
+    assert not [i for i in doc.identities if i.external]
+    for key in ("a", "b"):
+        (role,) = [
+            i for i in doc.identities if i.address == f'module.svc["{key}"].aws_iam_role.this[0]'
+        ]
+        assert [r.address for r in role.managed_policies] == [
+            f'module.svc["{key}"].aws_iam_role_policy_attachment.this[0]'
+        ]
+
+
+def test_plan_links_a_counted_policy_known_after_apply_by_its_key() -> None:
+    result = scan([REVIEW / "counted"], REVIEW / "counted", Config(select=("IAM107",)))
+    assert [f.rule_id for f in result.findings] == ["IAM107"]
+
+
+def test_plan_attributes_known_after_apply_link_to_what_they_reference() -> None:
+    doc = _plan("unknowns")
+    idents = {i.address: i for i in doc.identities}
+    assert [g.value for g in idents["aws_iam_user.a"].groups] == ["aws_iam_group.g"]
+    for role in ("aws_iam_role.r", "aws_iam_role.s"):
+        assert [r.address for r in idents[role].managed_policies] == ["aws_iam_policy_attachment.x"]
+    assert not [i for i in doc.identities if i.external]
+
+
+def test_plan_boundary_known_after_apply_is_a_boundary() -> None:
+    result = scan([REVIEW / "boundary"], REVIEW / "boundary", Config(select=("IAM303",)))
+    assert result.findings == ()

@@ -195,12 +195,14 @@ class _IdentityBuilder:
         "name",
         "res",
         "trust",
+        "where",
     )
 
-    def __init__(self, kind: IdentityKind, res: _Resource, external: bool = False) -> None:
+    def __init__(self, kind: IdentityKind, res: _Resource, where: str = "") -> None:
         self.kind = kind
         self.res = res  # for an external identity, the resource naming it
-        self.external = external
+        self.where = where  # an external identity's address: where it is named
+        self.external = bool(where)
         self.name: Value | None = None
         self.inline: list[Policy] = []
         self.managed: list[PolicyRef] = []
@@ -357,17 +359,18 @@ class _Template:
         return None
 
     def external_identity(
-        self, kind: IdentityKind, value: Value, res: _Resource
+        self, kind: IdentityKind, value: Value, res: _Resource, where: str
     ) -> _IdentityBuilder:
         """An identity the template does not declare, named by a parameter
         or a literal name (`Users: [!Ref UserName]`): what is attached to
         it is still judged (Identity.external). Values that read the same
-        share one; it takes the address of the first resource naming it."""
+        share one (a template has one value per parameter); it is
+        addressed by the first place naming it (`Resources.P.Users[0]`)."""
         said = value.value.expression if isinstance(value.value, Unknown) else value.value
         key = f"\x00{kind} {said}"  # never a logical id
         builder = self.identities.get(key)
         if builder is None:
-            builder = _IdentityBuilder(kind, res, external=True)
+            builder = _IdentityBuilder(kind, res, where)
             builder.name = value
             self.identities[key] = builder
         return builder
@@ -517,7 +520,7 @@ class _Template:
     def _freeze(self, b: _IdentityBuilder) -> Identity:
         return Identity(
             kind=b.kind,
-            address=b.res.address,
+            address=b.where or b.res.address,
             span=self.resource_span(b.res),
             source_format=FORMAT,
             name=b.name,
@@ -604,14 +607,15 @@ class _Template:
         targets: list[tuple[JNode, _IdentityBuilder]] = []
         for prop, kind in _ATTACH_LISTS:
             type_ = next(t for t, k in _IDENTITY_TYPES.items() if k == kind)
-            for raw, value in self.values(props.get(prop)):
+            for i, (raw, value) in enumerate(self.values(props.get(prop))):
                 if value.value is None:
                     continue  # AWS::NoValue, or a null: names nothing
                 found = self.referenced(raw, (type_,))
+                where = f"{res.address}.{prop}[{i}]"
                 builder = (
                     self.identity(found)
                     if found is not None
-                    else self.external_identity(kind, value, res)
+                    else self.external_identity(kind, value, res, where)
                 )
                 targets.append((raw, builder))
         address = f"{res.address}.PolicyDocument"
@@ -657,7 +661,7 @@ class _Template:
             if found is not None:
                 owner = self.identity(found)
             elif value.value is not None:
-                owner = self.external_identity(kind, value, res)
+                owner = self.external_identity(kind, value, res, f"{res.address}.{prop}")
         self.inline_policy(doc, address, res, owner, name)
 
     def inline_policy(

@@ -404,8 +404,9 @@ class Extractor:
                 # (a for_each collection) is left standalone.
                 owner = None
                 if len(found) == 1:
+                    where = f"{address}.{attr_name}"
                     owner = found[0][0] or self.external(
-                        kind, found[0][1], address, block, identities, by_name, bucket
+                        kind, found[0][1], where, block, identities, by_name, bucket
                     )
                 name_node = inst.eval(block.attr("name"), b)
                 policy = self.policy(
@@ -432,12 +433,14 @@ class Extractor:
                 arn = inst.eval(block.attr("policy_arn"), b)
                 if arn is None:
                     continue
-                for owner, named in self.targets(
+                found = self.targets(
                     inst, block.attr(attr_name), kind, b, identities, by_name, block
-                ):
+                )
+                for i, (owner, named) in enumerate(found):
                     if owner is None:
+                        where = f"{address}.{attr_name}" + (f"[{i}]" if len(found) > 1 else "")
                         owner = self.external(
-                            kind, named, address, block, identities, by_name, bucket
+                            kind, named, where, block, identities, by_name, bucket
                         )
                     if owner is not None:
                         identities[owner].managed.append(self.ref(arn, inst, address))
@@ -448,12 +451,14 @@ class Extractor:
                 if arn is None:
                     continue
                 for kind, attr_name in (("user", "users"), ("group", "groups"), ("role", "roles")):
-                    for owner, named in self.targets(
+                    found = self.targets(
                         inst, block.attr(attr_name), kind, b, identities, by_name, block
-                    ):
+                    )
+                    for i, (owner, named) in enumerate(found):
                         if owner is None:
+                            where = f"{address}.{attr_name}[{i}]"
                             owner = self.external(
-                                kind, named, address, block, identities, by_name, bucket
+                                kind, named, where, block, identities, by_name, bucket
                             )
                         if owner is not None:
                             identities[owner].managed.append(self.ref(arn, inst, address))
@@ -542,7 +547,7 @@ class Extractor:
         self,
         kind: str,
         node: JNode,
-        address: str,
+        where: str,
         block: Block,
         identities: dict[str, IdentityBuilder],
         by_name: dict[tuple[str, str], str],
@@ -550,23 +555,24 @@ class Extractor:
     ) -> str | None:
         """The identity a value names that is none of this module's
         (`role = var.role_name`, a role created elsewhere): an external one,
-        so what is attached to it is still judged. Values that read the
-        same share one; it takes the address of the first resource naming
-        it. None for null, which names nothing."""
+        addressed by where it is named (`aws_iam_role_policy.p.role`), so
+        what is attached to it is still judged. Only a known name is the
+        same identity wherever it is written: an unresolved one
+        (`each.value`, a module output) may be another role at each place.
+        None for null, which names nothing."""
         value = node.value if isinstance(node, JScalar) else None
         if value is None:
             return None
-        said = value.expression if isinstance(value, Unknown) else str(value)
-        key = ("external " + kind, said)
+        key = ("external " + kind, value if isinstance(value, str) else "\x00" + where)
         found = by_name.get(key)
         if found is not None:
             return found
-        ident = IdentityBuilder(_identity_kind(kind), address, block, external=True)
+        ident = IdentityBuilder(_identity_kind(kind), where, block, external=True)
         ident.name = self.value(node)
-        identities[address] = ident
-        by_name[key] = address
+        identities[where] = ident
+        by_name[key] = where
         bucket.identities.append(ident)
-        return address
+        return where
 
     def group_value(self, found: tuple[str | None, JNode]) -> Value:
         address, node = found

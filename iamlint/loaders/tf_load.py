@@ -81,7 +81,8 @@ def load_group(sources: Sequence[Source]) -> list[Document]:
 
             text = decode(source.data)
         except LoadError as exc:
-            raw = source.data.decode("utf-8", errors="replace")
+            # Offsets count from after a BOM, which register drops too.
+            raw = source.data.decode("utf-8", errors="replace").removeprefix("\ufeff")
             tmp = w.register(path, source.display, source.data, raw)
             offset = exc.offset or 0
             documents[source.display] = error_document(

@@ -145,42 +145,62 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
         configuration's reference, else an external identity (declared
         outside the plan, or named by what is known only after apply)."""
         address = _str(res.get("address")) or ""
-        vals = _values(res)
-        node = vals.get(attr)
+        node = _values(res).get(attr)
         items: list[JNode] = []
         if node is not None:
             items = node.items if many and isinstance(node, JArray) else [node]
+        prefix = f"aws_iam_{kind}."
+        module = _module_of(address)
         referenced = [
-            r
-            for r in refs.get((_without_keys(address), attr), [])
-            if r.startswith(f"aws_iam_{kind}.")
+            r for r in refs.get((_without_keys(address), attr), []) if r.startswith(prefix)
         ]
+        linked = [found for r in referenced if (found := ident_at(module, r)) is not None]
         if not items and attr in after_unknown.get(address, ()):
+            if referenced and len(linked) == len(referenced):
+                return linked  # all of them, in whatever order the value has
             items = [
                 JScalar(Unknown(f"{address}.{attr} (known after apply)"), res.start, res.start)
             ]
         out = []
         for i, item in enumerate(items):
             got = by_name.get((kind, _str(item) or ""))
-            if got is None and len(referenced) == len(items):
-                got = _identity(_module_of(address) + referenced[i], idents)
+            if got is None and len(linked) == len(items) == len(referenced):
+                got = linked[i] if len(items) == 1 else None
             if got is None and isinstance(item, JScalar) and item.value is not None:
-                said = item.value.expression if isinstance(item.value, Unknown) else item.value
-                got = by_name.get((f"external {kind}", str(said)))
+                # A known name is one identity wherever it is written; an
+                # unresolved one is its own at each place.
+                where = f"{address}.{attr}" + (f"[{i}]" if many else "")
+                name = item.value if isinstance(item.value, str) else "\x00" + where
+                got = by_name.get((f"external {kind}", name))
                 if got is None:
-                    got = address
-                    by_name[(f"external {kind}", str(said))] = got
+                    got = where
+                    by_name[(f"external {kind}", name)] = got
                     idents[got] = _Ident(_kind(kind), res, value(item), external=True)
             if got is not None:
                 out.append(got)
         return out
 
+    # (module path, configuration address) -> the planned identities and
+    # policies there, keys and all (`aws_iam_role.this[0]`).
+    identity_index: dict[tuple[str, str], list[str]] = {}
+    policy_index: dict[tuple[str, str], list[str]] = {}
+
+    def index(table: dict[tuple[str, str], list[str]], address: str) -> None:
+        module = _module_of(address)
+        table.setdefault((module, _without_keys(address[len(module) :])), []).append(address)
+
+    def ident_at(module: str, reference: str) -> str | None:
+        found = identity_index.get((module, reference), [])
+        return found[0] if len(found) == 1 else None
+
     def target(res: JObject) -> str | None:
         """The aws_iam_policy an attachment's policy_arn references."""
         address = _str(res.get("address")) or ""
+        module = _module_of(address)
         for r in refs.get((_without_keys(address), "policy_arn"), []):
-            if r.startswith("aws_iam_policy.") and r.count(".") == 1:
-                return _module_of(address) + r
+            if r.startswith("aws_iam_policy."):
+                found = policy_index.get((module, r), [])
+                return found[0] if len(found) == 1 else module + r
         return None
 
     for res in resources:
@@ -224,7 +244,15 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
         pb = vals.get("permissions_boundary")
         if isinstance(pb, JScalar) and isinstance(pb.value, str) and pb.value:
             ident.boundary = PolicyRef(value(pb))
+        elif "permissions_boundary" in after_unknown.get(address, ()):
+            # A boundary created in the same plan: there, only not yet known.
+            later = Unknown(f"{address}.permissions_boundary (known after apply)")
+            ident.boundary = PolicyRef(Value(later, loc.span(res.start, res.start + 1)))
         idents[address] = ident
+        index(identity_index, address)
+    for res in resources:
+        if _str(res.get("type")) == "aws_iam_policy" and _str(res.get("mode")) != "data":
+            index(policy_index, _str(res.get("address")) or "")
 
     for res in resources:
         type_ = _str(res.get("type")) or ""
@@ -287,11 +315,19 @@ def extract(path: str, root: JNode, loc: TextLocator) -> Document:
             users_attr, groups_attr = _MEMBERSHIPS[type_]
             users = owners(res, users_attr, "user", many=users_attr == "users")
             groups = vals.get(groups_attr)
-            names: list[JNode] = []
+            names: list[Value] = []
             if groups is not None:
-                names = groups.items if isinstance(groups, JArray) else [groups]
+                items = groups.items if isinstance(groups, JArray) else [groups]
+                names = [value(g) for g in items]
+            elif groups_attr in after_unknown.get(address, ()):
+                # Named by what is known after apply: the groups referenced.
+                span = loc.span(res.start, res.start + 1)
+                scope = _module_of(address)
+                for ref_ in refs.get((_without_keys(address), groups_attr), []):
+                    group = ident_at(scope, ref_)
+                    names.append(Value(group or scope + ref_, span))
             for owner in users:
-                idents[owner].groups.extend(value(g) for g in names)
+                idents[owner].groups.extend(names)
         elif type_ == "aws_iam_user_login_profile":
             for owner in owners(res, "user", "user"):
                 idents[owner].login = True
@@ -399,15 +435,6 @@ def _module_of(address: str) -> str:
     (`module.a["x"].` of `module.a["x"].aws_x.y`), "" at the root."""
     parts = re.findall(r"module\.[^.\[]+(?:\[[^\]]*\])?\.", address)
     return "".join(parts) if address.startswith("module.") else ""
-
-
-def _identity(address: str, idents: dict[str, _Ident]) -> str | None:
-    """The identity at a configuration address, without or with a key
-    (`aws_iam_role.x[0]` of a count resource)."""
-    if address in idents:
-        return address
-    matches = [a for a in idents if _without_keys(a) == _without_keys(address)]
-    return matches[0] if len(matches) == 1 else None
 
 
 def _config_references(root: JObject) -> dict[tuple[str, str], list[str]]:

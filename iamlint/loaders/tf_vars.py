@@ -40,9 +40,11 @@ def read_values(run: Run, module: Module, var_files: Sequence[VarFile] = ()) -> 
     names = run.listing(module.dir)
     errors: list[ParseError] = []
     for name in tfvars_names(names):
-        pf, _ = run.read(module.dir / name)
+        pf, why = run.read(module.dir / name)
         if pf is not None:
             errors.extend(_values(pf, module))
+        elif why not in _NOT_ERRORS:
+            errors.append(_unread(run, module.dir / name, why))
     for var_file in var_files:
         # Named by the user, so wherever it is; read_var_file refused,
         # before the scan, one that cannot be used.
@@ -53,6 +55,28 @@ def read_values(run: Run, module: Module, var_files: Sequence[VarFile] = ()) -> 
         pf = run.world.register(var_file.path, run.display(var_file.path), var_file.data, text)
         errors.extend(_values(pf, module))
     return errors
+
+
+# Why a .tfvars beside a module was not read, when that is no error of it.
+_NOT_ERRORS = ("no such file", "outside the scanned tree", "a directory")
+
+
+def _unread(run: Run, path: Path, why: str) -> ParseError:
+    """A .tfvars file that is there but cannot be used (not UTF-8 text,
+    too large): located where decoding failed, when that is why."""
+    offset = 0
+    data = b""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(inputs.LARGE_BYTES + 1)
+        decode(data)
+    except LoadError as exc:
+        offset = exc.offset or 0
+    except OSError:
+        pass
+    raw = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    pf = World().register(path, run.display(path), data, raw)
+    return ParseError(f"not read: {why}", pf.span(offset, offset))
 
 
 def read_var_file(path: Path) -> tuple[VarFile | None, str]:
@@ -74,7 +98,8 @@ def read_var_file(path: Path) -> tuple[VarFile | None, str]:
     try:
         text = decode(data)
     except LoadError as exc:
-        raw = data.decode("utf-8", errors="replace")
+        # Offsets count from after a BOM, which register drops too.
+        raw = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
         line, column = World().register(path, str(path), data, raw).position(exc.offset or 0)
         return None, f"{path}:{line}:{column}: {exc.message}"
     pf = World().register(path, str(path), data, text)

@@ -95,13 +95,15 @@ def _excerpt(line: str, column: int, end_column: int | None) -> tuple[str, str, 
     Columns are 1-based; `end_column` is exclusive, like SARIF, and None when
     the span runs over several lines (no carets then).
     """
-    line = line.translate(_CONTROL)
     start = min(max(column, 1) - 1, len(line))
     left = 0
     if len(line) > MAX_WIDTH and start > MAX_WIDTH - _LEAD:
         left = min(start - _LEAD, len(line) - MAX_WIDTH)
     right = left + MAX_WIDTH
-    shown = line[left:right]
+    # Only the part shown: a plan from `terraform show -json` is one line
+    # of megabytes, and each finding in it would translate all of it. Every
+    # character maps to one, so the columns stay.
+    shown = line[left:right].translate(_CONTROL)
     if left:
         shown = _ELLIPSIS + shown
     if right < len(line):
