@@ -26,7 +26,7 @@ from typing import Protocol, cast
 from iamlint.inputs import VarFile
 from iamlint.model import Document, Span
 
-_HELPERS = frozenset({"jsonpos", "nodes", "policydoc", "text", "credentials"})
+_HELPERS = frozenset({"jsonpos", "nodes", "policydoc", "text", "credentials", "identities"})
 _HELPER_PREFIXES = ("cfn_", "tf_")
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from iamlint.loaders import LoadError, Source, error_document
 from iamlint.loaders.credentials import find_credentials
+from iamlint.loaders.identities import IdentityDraft
 from iamlint.loaders.nodes import JArray, JKey, JNode, JObject, JScalar, LineIndex, TextLocator
 from iamlint.model import (
     AccessKey,
@@ -183,33 +184,16 @@ class _Resource:
         self.address = address
 
 
-class _IdentityBuilder:
-    __slots__ = (
-        "boundary",
-        "external",
-        "groups",
-        "inline",
-        "kind",
-        "login",
-        "managed",
-        "name",
-        "res",
-        "trust",
-        "where",
-    )
+class _IdentityBuilder(IdentityDraft):
+    """An identity of the template, declared by `res`; or, external, named
+    by `res` at `where` (its address)."""
+
+    __slots__ = ("res", "where")
 
     def __init__(self, kind: IdentityKind, res: _Resource, where: str = "") -> None:
-        self.kind = kind
-        self.res = res  # for an external identity, the resource naming it
-        self.where = where  # an external identity's address: where it is named
-        self.external = bool(where)
-        self.name: Value | None = None
-        self.inline: list[Policy] = []
-        self.managed: list[PolicyRef] = []
-        self.boundary: PolicyRef | None = None
-        self.trust: Policy | None = None
-        self.groups: list[Value] = []
-        self.login = False
+        super().__init__(kind, external=bool(where))
+        self.res = res
+        self.where = where
 
 
 class _StringLocator:
@@ -518,20 +502,7 @@ class _Template:
         )
 
     def _freeze(self, b: _IdentityBuilder) -> Identity:
-        return Identity(
-            kind=b.kind,
-            address=b.where or b.res.address,
-            span=self.resource_span(b.res),
-            source_format=FORMAT,
-            name=b.name,
-            inline_policies=tuple(b.inline),
-            managed_policies=tuple(b.managed),
-            permissions_boundary=b.boundary,
-            trust_policy=b.trust,
-            groups=tuple(b.groups),
-            has_login_profile=b.login,
-            external=b.external,
-        )
+        return b.freeze(b.where or b.res.address, self.resource_span(b.res), FORMAT)
 
     def _identity_resource(self, res: _Resource) -> None:
         """AWS::IAM::Role, ::User, ::Group."""

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from iamlint.loaders.identities import IdentityDraft
 from iamlint.loaders.nodes import JArray, JKey, JNode, JObject, JScalar, Locator
 from iamlint.loaders.policydoc import build_policy, compact_size
 from iamlint.loaders.tf_document import expand
@@ -84,35 +85,21 @@ class Bucket:
     errors: list[ParseError] = field(default_factory=list)
 
 
-@dataclass
-class IdentityBuilder:
-    kind: IdentityKind
-    address: str
-    block: Block
-    name: Value | None = None
-    inline: list[Policy] = field(default_factory=list)
-    managed: list[PolicyRef] = field(default_factory=list)
-    boundary: PolicyRef | None = None
-    trust: Policy | None = None
-    groups: list[Value] = field(default_factory=list)
-    login: bool = False
-    external: bool = False  # see Identity.external; `block` is what names it
+class IdentityBuilder(IdentityDraft):
+    """An identity of a module instance, declared by `block` at `address`
+    (or, external, named there)."""
+
+    __slots__ = ("address", "block")
+
+    def __init__(
+        self, kind: IdentityKind, address: str, block: Block, external: bool = False
+    ) -> None:
+        super().__init__(kind, external=external)
+        self.address = address
+        self.block = block
 
     def build(self, loc: Locator) -> Identity:
-        return Identity(
-            kind=self.kind,
-            address=self.address,
-            span=loc.span(self.block.start, self.block.end),
-            source_format=FORMAT,
-            name=self.name,
-            inline_policies=tuple(self.inline),
-            managed_policies=tuple(self.managed),
-            permissions_boundary=self.boundary,
-            trust_policy=self.trust,
-            groups=tuple(self.groups),
-            has_login_profile=self.login,
-            external=self.external,
-        )
+        return self.freeze(self.address, loc.span(self.block.start, self.block.end), FORMAT)
 
 
 class Extractor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from iamlint.loaders.identities import IdentityDraft
 from iamlint.loaders.jsonpos import JSONPosError
 from iamlint.loaders.jsonpos import parse as parse_json
 from iamlint.loaders.nodes import JArray, JNode, JObject, JScalar, TextLocator
@@ -380,38 +381,19 @@ _MEMBERSHIPS = {
 }
 
 
-class _Ident:
-    """An identity being built."""
+class _Ident(IdentityDraft):
+    """An identity of the plan, declared (or, external, named) by `res`."""
+
+    __slots__ = ("res",)
 
     def __init__(
         self, kind: IdentityKind, res: JObject, name: Value | None, external: bool = False
     ) -> None:
-        self.kind = kind
+        super().__init__(kind, name, external)
         self.res = res
-        self.name = name
-        self.external = external
-        self.inline: list[Policy] = []
-        self.managed: list[PolicyRef] = []
-        self.boundary: PolicyRef | None = None
-        self.trust: Policy | None = None
-        self.groups: list[Value] = []
-        self.login = False
 
     def build(self, address: str, loc: TextLocator) -> Identity:
-        return Identity(
-            kind=self.kind,
-            address=address,
-            span=loc.span(self.res.start, self.res.start + 1),
-            source_format=FORMAT,
-            name=self.name,
-            inline_policies=tuple(self.inline),
-            managed_policies=tuple(self.managed),
-            permissions_boundary=self.boundary,
-            trust_policy=self.trust,
-            groups=tuple(self.groups),
-            has_login_profile=self.login,
-            external=self.external,
-        )
+        return self.freeze(address, loc.span(self.res.start, self.res.start + 1), FORMAT)
 
 
 def _values(res: JObject) -> JObject:
